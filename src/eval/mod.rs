@@ -1,0 +1,6 @@
+//! Eval stage: entity chunking, seqeval/conlleval-identical metrics, the conlleval text report.
+pub mod conlleval;
+pub mod entities;
+pub mod metrics;
+
+pub use metrics::{score, Mode, Prf, Report};

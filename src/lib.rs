@@ -1,0 +1,6 @@
+//! distilner: distil BERT named-entity models into small DistilBERT-layout students on libtorch.
+//!
+//! Stages, in the order data flows: [`data`] → [`tokenize`] → [`model`] → [`train`] / [`distill`] →
+//! [`eval`] → [`export`] / [`infer`] / [`serve`].
+pub mod data;
+pub mod eval;
