@@ -4,3 +4,6 @@
 //! [`eval`] → [`export`] / [`infer`] / [`serve`].
 pub mod data;
 pub mod eval;
+pub mod tokenize;
+pub mod model;
+pub mod util;

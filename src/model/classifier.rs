@@ -1,0 +1,86 @@
+//! `BertForTokenClassification` / `DistilBertForTokenClassification`: an encoder plus a linear head.
+use super::config::{Arch, ModelConfig};
+use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
+use super::{bert, distilbert};
+use crate::data::LabelSet;
+use tch::nn::{self, Module};
+use tch::{Device, Kind, Tensor};
+
+pub struct TokenClassifier {
+    pub config: ModelConfig,
+    pub labels: LabelSet,
+    pub vs: nn::VarStore,
+    embeddings: Embeddings,
+    layers: Vec<TransformerLayer>,
+    classifier: nn::Linear,
+}
+
+/// What a forward pass returns. `hidden_states[0]` is the embedding output, `[i+1]` layer i's output
+/// (collected only when asked for).
+pub struct Output {
+    pub logits: Tensor,
+    pub hidden_states: Vec<Tensor>,
+}
+
+impl TokenClassifier {
+    /// A randomly initialised model (HF's init: normal(0, 0.02), zero biases); load weights after.
+    pub fn new(config: ModelConfig, labels: LabelSet, device: Device) -> Self {
+        let vs = nn::VarStore::new(device);
+        let (names, emb_prefix, layer_prefix) = match config.arch {
+            Arch::Bert => (&bert::LAYER_NAMES, bert::EMBEDDINGS, bert::LAYERS),
+            Arch::DistilBert => (&distilbert::LAYER_NAMES, distilbert::EMBEDDINGS, distilbert::LAYERS),
+        };
+        let init_std = config.raw.get("initializer_range").and_then(|v| v.as_f64()).unwrap_or(0.02);
+        let d = Dims {
+            hidden: config.hidden,
+            heads: config.heads,
+            intermediate: config.intermediate,
+            eps: config.layer_norm_eps,
+            dropout: config.dropout,
+            attention_dropout: config.attention_dropout,
+            init_std,
+        };
+        let root = vs.root();
+        let embeddings = Embeddings::new(sub(&root, emb_prefix), config.vocab_size, config.max_position, config.type_vocab, &d);
+        let layers = (0..config.layers)
+            .map(|i| TransformerLayer::new(sub(&root, &format!("{layer_prefix}.{i}")), names, &d))
+            .collect();
+        let classifier = init_linear(&root / "classifier", config.hidden, labels.len() as i64, init_std);
+        TokenClassifier { config, labels, vs, embeddings, layers, classifier }
+    }
+
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    pub fn num_parameters(&self) -> i64 {
+        self.vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+    }
+
+    /// `ids`, `mask`: int64 [batch, seq]; mask 1 for real tokens.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor, train: bool, want_hidden: bool) -> Output {
+        let m = mask.to_kind(Kind::Bool).unsqueeze(1).unsqueeze(1);
+        let mut x = self.embeddings.forward_t(ids, train);
+        let mut hidden_states = Vec::new();
+        if want_hidden {
+            hidden_states.push(x.shallow_clone());
+        }
+        for l in &self.layers {
+            x = l.forward_t(&x, &m, train);
+            if want_hidden {
+                hidden_states.push(x.shallow_clone());
+            }
+        }
+        if !want_hidden {
+            hidden_states.push(x.shallow_clone());
+        }
+        let logits = self.classifier.forward(&x.dropout(self.config.classifier_dropout, train));
+        Output { logits, hidden_states }
+    }
+
+    /// Mean cross-entropy over positions whose label is not -100 (as HF computes `loss`).
+    pub fn loss(logits: &Tensor, labels: &Tensor) -> Tensor {
+        let n = logits.size()[2];
+        logits.view([-1, n]).cross_entropy_loss::<Tensor>(&labels.view([-1]), None, tch::Reduction::Mean, -100, 0.0)
+    }
+}

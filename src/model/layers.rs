@@ -1,0 +1,137 @@
+//! The building blocks BERT and DistilBERT share: embeddings and the post-LayerNorm transformer
+//! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
+//! so every variable is created under the exact HF checkpoint name.
+use tch::nn::{self, Module};
+use tch::{Kind, Tensor};
+
+/// `a.b.c` as nested tch paths (tch forbids dots inside one path component).
+pub fn sub<'a>(p: &nn::Path<'a>, dotted: &str) -> nn::Path<'a> {
+    dotted.split('.').fold(p.clone(), |acc, part| acc / part)
+}
+
+pub fn init_linear(p: nn::Path, i: i64, o: i64, std: f64) -> nn::Linear {
+    let cfg = nn::LinearConfig {
+        ws_init: nn::Init::Randn { mean: 0.0, stdev: std },
+        bs_init: Some(nn::Init::Const(0.0)),
+        bias: true,
+    };
+    nn::linear(p, i, o, cfg)
+}
+
+fn init_embedding(p: nn::Path, n: i64, d: i64, std: f64) -> nn::Embedding {
+    nn::embedding(p, n, d, nn::EmbeddingConfig { ws_init: nn::Init::Randn { mean: 0.0, stdev: std }, ..Default::default() })
+}
+
+fn layer_norm(p: nn::Path, d: i64, eps: f64) -> nn::LayerNorm {
+    nn::layer_norm(p, vec![d], nn::LayerNormConfig { eps, ..Default::default() })
+}
+
+/// HF names of one transformer block's parameters, relative to the block.
+pub struct LayerNames {
+    pub query: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub attn_out: &'static str,
+    pub attn_norm: &'static str,
+    pub ffn_in: &'static str,
+    pub ffn_out: &'static str,
+    pub out_norm: &'static str,
+    /// BERT applies hidden dropout after the attention output projection; DistilBERT does not.
+    pub dropout_after_attention: bool,
+}
+
+pub struct Dims {
+    pub hidden: i64,
+    pub heads: i64,
+    pub intermediate: i64,
+    pub eps: f64,
+    pub dropout: f64,
+    pub attention_dropout: f64,
+    pub init_std: f64,
+}
+
+pub struct Embeddings {
+    word: nn::Embedding,
+    position: nn::Embedding,
+    /// BERT only: the token-type embeddings (distilner always uses type 0).
+    token_type: Option<nn::Embedding>,
+    norm: nn::LayerNorm,
+    dropout: f64,
+}
+
+impl Embeddings {
+    pub fn new(p: nn::Path, vocab: i64, max_pos: i64, type_vocab: i64, d: &Dims) -> Self {
+        Embeddings {
+            word: init_embedding(&p / "word_embeddings", vocab, d.hidden, d.init_std),
+            position: init_embedding(&p / "position_embeddings", max_pos, d.hidden, d.init_std),
+            token_type: (type_vocab > 0).then(|| init_embedding(&p / "token_type_embeddings", type_vocab, d.hidden, d.init_std)),
+            norm: layer_norm(&p / "LayerNorm", d.hidden, d.eps),
+            dropout: d.dropout,
+        }
+    }
+
+    pub fn forward_t(&self, ids: &Tensor, train: bool) -> Tensor {
+        let t = ids.size()[1];
+        let pos = Tensor::arange(t, (Kind::Int64, ids.device()));
+        let mut e = self.word.forward(ids) + self.position.forward(&pos);
+        if let Some(tt) = &self.token_type {
+            e += tt.ws.get(0);
+        }
+        self.norm.forward(&e).dropout(self.dropout, train)
+    }
+}
+
+pub struct TransformerLayer {
+    query: nn::Linear,
+    key: nn::Linear,
+    value: nn::Linear,
+    attn_out: nn::Linear,
+    attn_norm: nn::LayerNorm,
+    ffn_in: nn::Linear,
+    ffn_out: nn::Linear,
+    out_norm: nn::LayerNorm,
+    heads: i64,
+    dropout: f64,
+    attention_dropout: f64,
+    dropout_after_attention: bool,
+}
+
+impl TransformerLayer {
+    pub fn new(p: nn::Path, n: &LayerNames, d: &Dims) -> Self {
+        let lin = |name: &str, i, o| init_linear(sub(&p, name), i, o, d.init_std);
+        TransformerLayer {
+            query: lin(n.query, d.hidden, d.hidden),
+            key: lin(n.key, d.hidden, d.hidden),
+            value: lin(n.value, d.hidden, d.hidden),
+            attn_out: lin(n.attn_out, d.hidden, d.hidden),
+            attn_norm: layer_norm(sub(&p, n.attn_norm), d.hidden, d.eps),
+            ffn_in: lin(n.ffn_in, d.hidden, d.intermediate),
+            ffn_out: lin(n.ffn_out, d.intermediate, d.hidden),
+            out_norm: layer_norm(sub(&p, n.out_norm), d.hidden, d.eps),
+            heads: d.heads,
+            dropout: d.dropout,
+            attention_dropout: d.attention_dropout,
+            dropout_after_attention: n.dropout_after_attention,
+        }
+    }
+
+    /// `mask`: boolean [batch, 1, 1, seq], true where a key may be attended to.
+    pub fn forward_t(&self, x: &Tensor, mask: &Tensor, train: bool) -> Tensor {
+        let (b, t, h) = x.size3().expect("hidden states are [batch, seq, hidden]");
+        let dh = h / self.heads;
+        let split = |y: Tensor| y.view([b, t, self.heads, dh]).transpose(1, 2);
+        let q = split(self.query.forward(x));
+        let k = split(self.key.forward(x));
+        let v = split(self.value.forward(x));
+        let p = if train { self.attention_dropout } else { 0.0 };
+        let ctx = Tensor::scaled_dot_product_attention(&q, &k, &v, Some(mask), p, false, None::<f64>, false);
+        let ctx = ctx.transpose(1, 2).reshape([b, t, h]);
+        let mut a = self.attn_out.forward(&ctx);
+        if self.dropout_after_attention {
+            a = a.dropout(self.dropout, train);
+        }
+        let a = self.attn_norm.forward(&(a + x));
+        let f = self.ffn_out.forward(&self.ffn_in.forward(&a).gelu("none")).dropout(self.dropout, train);
+        self.out_norm.forward(&(f + a))
+    }
+}

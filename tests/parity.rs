@@ -1,0 +1,94 @@
+//! Parity with Python transformers 5.24 (eval mode): hidden states, logits, loss and gradients of the
+//! tiny random checkpoints within 1e-5; MiniLM's last hidden states within 1e-4; the student builder
+//! reproduces its teacher exactly when it keeps every layer.
+mod common;
+use distilner::data::LabelSet;
+use distilner::model::checkpoint::read_safetensors;
+use distilner::model::student::build_student;
+use distilner::model::{load_model, Head, TokenClassifier};
+use std::collections::HashMap;
+use tch::{Device, Kind, Tensor};
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.size(), b.size());
+    (a - b).abs().max().double_value(&[])
+}
+
+fn reference() -> HashMap<String, Tensor> {
+    read_safetensors(&common::testvectors().join("tiny_reference.safetensors")).unwrap()
+}
+
+fn check_family(family: &str, dir: &str) {
+    tch::set_num_threads(1);
+    let r = reference();
+    let (model, new_head) = load_model(&common::testvectors().join(dir), Head::Keep, Device::Cpu).unwrap();
+    assert!(!new_head);
+    let out = model.forward(&r["input_ids"], &r["attention_mask"], false, false);
+    let d = max_diff(out.hidden_states.last().unwrap(), &r[&format!("{family}.last_hidden")]);
+    assert!(d < 1e-5, "{family} last hidden differs by {d}");
+    let d = max_diff(&out.logits, &r[&format!("{family}.logits")]);
+    assert!(d < 1e-5, "{family} logits differ by {d}");
+    let loss = TokenClassifier::loss(&out.logits, &r["labels"]);
+    let d = (loss.double_value(&[]) - r[&format!("{family}.loss")].double_value(&[0])).abs();
+    assert!(d < 1e-5, "{family} loss differs by {d}");
+    loss.backward();
+    let vars = model.vs.variables();
+    let prefix = format!("{family}.grad.");
+    let mut n = 0;
+    for (k, want) in &r {
+        if let Some(name) = k.strip_prefix(&prefix) {
+            let got = vars[name].grad();
+            let d = max_diff(&got, want);
+            assert!(d < 1e-5, "{family} grad {name} differs by {d}");
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "{family}: only {n} gradients checked");
+}
+
+#[test]
+fn tiny_bert_matches_transformers() {
+    check_family("bert", "tiny-bert-ner");
+}
+
+#[test]
+fn tiny_distilbert_matches_transformers() {
+    check_family("distilbert", "tiny-distilbert-ner");
+}
+
+#[test]
+fn student_with_all_layers_reproduces_tiny_teacher() {
+    tch::set_num_threads(1);
+    let r = reference();
+    let (teacher, _) = load_model(&common::testvectors().join("tiny-bert-ner"), Head::Keep, Device::Cpu).unwrap();
+    let student = build_student(&teacher, &[0, 1]).unwrap();
+    let t = teacher.forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    let s = student.forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    assert!(max_diff(&t, &s) < 1e-5);
+    // Dropping a layer must change the output (the test can fail).
+    let s1 = build_student(&teacher, &[0]).unwrap().forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    assert!(max_diff(&t, &s1) > 1e-3);
+}
+
+#[test]
+fn minilm_hidden_states_and_student_match() {
+    tch::set_num_threads(1);
+    let dir = common::minilm();
+    assert!(dir.join("model.safetensors").exists(), "{} missing: run ./setup.sh", dir.display());
+    let labels = LabelSet::new(["O", "B-PER", "I-PER"].map(String::from).to_vec());
+    tch::manual_seed(0);
+    let (model, new_head) = load_model(&dir, Head::ForLabels(&labels), Device::Cpu).unwrap();
+    assert!(new_head, "MiniLM has no head: a new one is sized from the labels");
+    let r = read_safetensors(&common::testvectors().join("minilm_reference.safetensors")).unwrap();
+    let out = model.forward(&r["input_ids"], &r["attention_mask"], false, false);
+    // Compare real tokens only (padding rows are not meaningful).
+    let m = r["attention_mask"].to_kind(Kind::Bool).unsqueeze(-1);
+    let got = out.hidden_states.last().unwrap().masked_fill(&m.logical_not(), 0.0);
+    let want = r["last_hidden"].masked_fill(&m.logical_not(), 0.0);
+    let d = max_diff(&got, &want);
+    assert!(d < 1e-4, "MiniLM last hidden differs by {d}");
+    let student = build_student(&model, &[0, 1, 2, 3, 4, 5]).unwrap();
+    let s = student.forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    let d = max_diff(&out.logits, &s);
+    assert!(d < 1e-5, "full-depth student differs from MiniLM teacher by {d}");
+}
