@@ -7,3 +7,7 @@ pub mod eval;
 pub mod tokenize;
 pub mod model;
 pub mod util;
+pub mod infer;
+pub mod train;
+pub mod distill;
+pub mod export;

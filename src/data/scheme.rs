@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn detects() {
-        assert_eq!(detect([v("I-PER I-PER O B-PER").as_slice()]), Scheme::Iob1);
+        assert_eq!(detect([v("I-PER I-PER B-PER O").as_slice()]), Scheme::Iob1);
         assert_eq!(detect([v("I-PER B-PER O I-LOC").as_slice()]), Scheme::Iob1);
         assert_eq!(detect([v("B-PER I-PER O B-LOC").as_slice()]), Scheme::Iob2);
         assert_eq!(detect([v("B-PER E-PER").as_slice()]), Scheme::Iobes);

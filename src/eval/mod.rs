@@ -1,5 +1,6 @@
 //! Eval stage: entity chunking, seqeval/conlleval-identical metrics, the conlleval text report.
 pub mod conlleval;
+pub mod dataset;
 pub mod entities;
 pub mod metrics;
 

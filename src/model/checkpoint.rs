@@ -151,14 +151,11 @@ pub fn load_model(dir: &Path, head: Head, device: Device) -> Result<(TokenClassi
     Ok((model, new_head))
 }
 
-/// Write `model.safetensors` (with `format: pt` metadata, as transformers expects).
-pub fn write_safetensors(model: &TokenClassifier, path: &Path) -> Result<()> {
-    let vars = model.vs.variables();
-    let mut names: Vec<&String> = vars.keys().collect();
-    names.sort();
-    let mut data: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
-    for n in names {
-        let t = vars[n].to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
+/// Write named tensors (as f32) and string metadata to a safetensors file, atomically.
+pub fn write_tensor_file(path: &Path, named: &[(String, Tensor)], mut meta: HashMap<String, String>) -> Result<()> {
+    let mut data: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::with_capacity(named.len());
+    for (n, t) in named {
+        let t = t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
         let v: Vec<f32> = Vec::<f32>::try_from(t.view([-1]))?;
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         data.push((n.clone(), bytes, t.size().iter().map(|&d| d as usize).collect()));
@@ -167,9 +164,23 @@ pub fn write_safetensors(model: &TokenClassifier, path: &Path) -> Result<()> {
         .iter()
         .map(|(n, b, s)| Ok((n.clone(), safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), b)?)))
         .collect::<Result<_>>()?;
-    let meta = HashMap::from([("format".to_string(), "pt".to_string())]);
+    meta.entry("format".into()).or_insert_with(|| "pt".into());
     let bytes = safetensors::tensor::serialize(views, Some(meta))?;
     crate::util::write_atomic(path, &bytes)
+}
+
+/// The metadata of a safetensors file.
+pub fn read_metadata(path: &Path) -> Result<HashMap<String, String>> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| anyhow::anyhow!("{}: not a valid safetensors file ({e})", path.display()))?;
+    Ok(meta.metadata().clone().unwrap_or_default())
+}
+
+/// Write `model.safetensors` (with `format: pt` metadata, as transformers expects).
+pub fn write_safetensors(model: &TokenClassifier, path: &Path) -> Result<()> {
+    let mut named: Vec<(String, Tensor)> = model.vs.variables().into_iter().collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    write_tensor_file(path, &named, HashMap::new())
 }
 
 /// Save an HF-compatible directory: config, weights, tokenizer files.

@@ -74,7 +74,7 @@ impl TokenClassifier {
         if !want_hidden {
             hidden_states.push(x.shallow_clone());
         }
-        let logits = self.classifier.forward(&x.dropout(self.config.classifier_dropout, train));
+        let logits = self.classifier.forward(&super::dropout::dropout(&x, self.config.classifier_dropout, train));
         Output { logits, hidden_states }
     }
 

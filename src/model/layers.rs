@@ -2,6 +2,7 @@
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
 use tch::nn::{self, Module};
+use super::dropout::dropout;
 use tch::{Kind, Tensor};
 
 /// `a.b.c` as nested tch paths (tch forbids dots inside one path component).
@@ -77,7 +78,7 @@ impl Embeddings {
         if let Some(tt) = &self.token_type {
             e += tt.ws.get(0);
         }
-        self.norm.forward(&e).dropout(self.dropout, train)
+        dropout(&self.norm.forward(&e), self.dropout, train)
     }
 }
 
@@ -128,10 +129,10 @@ impl TransformerLayer {
         let ctx = ctx.transpose(1, 2).reshape([b, t, h]);
         let mut a = self.attn_out.forward(&ctx);
         if self.dropout_after_attention {
-            a = a.dropout(self.dropout, train);
+            a = dropout(&a, self.dropout, train);
         }
         let a = self.attn_norm.forward(&(a + x));
-        let f = self.ffn_out.forward(&self.ffn_in.forward(&a).gelu("none")).dropout(self.dropout, train);
+        let f = dropout(&self.ffn_out.forward(&self.ffn_in.forward(&a).gelu("none")), self.dropout, train);
         self.out_norm.forward(&(f + a))
     }
 }

@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod classifier;
 pub mod config;
 pub mod distilbert;
+pub mod dropout;
 pub mod hub;
 pub mod layers;
 pub mod student;

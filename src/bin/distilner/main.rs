@@ -1,1 +1,69 @@
-fn main(){}
+//! The `distilner` command line: a thin shell over the library, one file per subcommand.
+mod data;
+mod distill;
+mod eval;
+mod finetune;
+mod init_student;
+mod inspect;
+mod pipeline;
+mod score;
+mod train_flags;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "distilner",
+    version,
+    about = "Turn big BERT named-entity models into small, fast DistilBERT-layout ones that still work.",
+    long_about = "Turn big BERT named-entity models into small, fast DistilBERT-layout ones that still work.\n\n\
+        Typical flow:\n  \
+        distilner finetune --model models/all-MiniLM-L6-v2 --out runs/teacher   # teacher on CoNLL-2003\n  \
+        distilner distill  --teacher runs/teacher --student-layers 0,2,4 --out runs/student\n  \
+        distilner eval     --model runs/student --data ../shared/data/conll2003/eng.testb\n  \
+        distilner predict  --model runs/student \"Angela Merkel visited Paris.\"\n\n\
+        `distilner run` does finetune + distill + the test report on the embedded default in one go.\n\
+        Models are HF directories or Hugging Face ids (org/name) found in the local HF cache."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Inspect CoNLL data files (`data stats FILE...`).
+    Data(data::Args),
+    /// Score `... GOLD PRED` lines like conlleval.pl (byte-identical report), or as JSON.
+    Score(score::Args),
+    /// Print a model's architecture, size, labels and tokenizer casing.
+    Inspect(inspect::Args),
+    /// Build a DistilBERT-layout student from a BERT teacher's layers and save it as an HF directory.
+    InitStudent(init_student::Args),
+    /// Fine-tune a BERT/DistilBERT checkpoint on CoNLL data (the teacher).
+    Finetune(finetune::Args),
+    /// Distil a teacher into a DistilBERT-layout student.
+    Distill(distill::Args),
+    /// Evaluate a model on a CoNLL file (every word scored).
+    Eval(eval::Args),
+    /// The main job: fine-tune the teacher, distil the student, report teacher vs student on test.
+    Run(pipeline::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Data(a) => data::run(a),
+        Cmd::Score(a) => score::run(a),
+        Cmd::Inspect(a) => inspect::run(a),
+        Cmd::InitStudent(a) => init_student::run(a),
+        Cmd::Finetune(a) => finetune::run(a),
+        Cmd::Distill(a) => distill::run(a),
+        Cmd::Eval(a) => eval::run(a),
+        Cmd::Run(a) => pipeline::run(a),
+    };
+    if let Err(e) = r {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,42 @@
+//! Times the parts of one training step on MiniLM (forward, backward, clip, AdamW) at batch 32.
+use distilner::data::LabelSet;
+use distilner::model::{load_dir, Head, TokenClassifier};
+use distilner::train::optim::AdamW;
+use std::time::Instant;
+use tch::{Device, Kind, Tensor};
+
+fn main() {
+    let threads: i32 = std::env::var("THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let seq: i64 = std::env::var("SEQ").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    tch::set_num_threads(threads);
+    let labels = LabelSet::new((0..9).map(|i| format!("L{i}")).collect());
+    let l = load_dir(std::path::Path::new("models/all-MiniLM-L6-v2"), Head::ForLabels(&labels), Device::Cpu).unwrap();
+    let m = l.model;
+    let mut opt = AdamW::new(&m.vs, 0.9, 0.999, 1e-8, 0.01);
+    let ids = Tensor::randint(30000, [32, seq], (Kind::Int64, Device::Cpu));
+    let mask = Tensor::ones([32, seq], (Kind::Int64, Device::Cpu));
+    let labels = Tensor::randint(9, [32, seq], (Kind::Int64, Device::Cpu));
+    let (mut fs, mut bs, mut os) = (vec![], vec![], vec![]);
+    for i in 0..32 {
+        let t = Instant::now();
+        let out = m.forward(&ids, &mask, true, false);
+        let loss = TokenClassifier::loss(&out.logits, &labels);
+        let _ = loss.double_value(&[]);
+        let t1 = t.elapsed().as_secs_f64();
+        loss.backward();
+        let t2 = t.elapsed().as_secs_f64();
+        opt.clip_and_step(1e-4, 1.0);
+        let t3 = t2;
+        let t4 = t.elapsed().as_secs_f64();
+        if i >= 2 {
+            fs.push(t1);
+            bs.push(t2 - t1);
+            os.push(t4 - t3);
+        }
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2] * 1000.0
+    };
+    println!("threads {threads} seq {seq}: median forward {:.1} ms, backward {:.1} ms, adamw+clip {:.1} ms", med(&mut fs), med(&mut bs), med(&mut os));
+}

@@ -1,0 +1,66 @@
+//! `distilner data stats FILE...`
+use anyhow::Result;
+use distilner::data::{read_conll, stats::stats};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Sub,
+}
+
+#[derive(clap::Subcommand)]
+enum Sub {
+    /// Documents, sentences, tokens and entities per type (conlleval chunking), and the tag scheme.
+    Stats {
+        files: Vec<PathBuf>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let Sub::Stats { files, json } = a.cmd;
+    if files.is_empty() {
+        anyhow::bail!("give one or more CoNLL files, e.g. distilner data stats ../shared/data/conll2003/eng.train");
+    }
+    let mut rows = Vec::new();
+    for f in &files {
+        rows.push((f.display().to_string(), stats(&read_conll(f)?)));
+    }
+    if json {
+        let v: serde_json::Map<String, serde_json::Value> =
+            rows.iter().map(|(f, s)| (f.clone(), serde_json::to_value(s).unwrap())).collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mut types: Vec<String> = rows.iter().flat_map(|(_, s)| s.entities.keys().cloned()).collect();
+    types.sort();
+    types.dedup();
+    // The shared README's column order for CoNLL-2003, then any other types.
+    let order: Vec<String> = ["PER", "LOC", "ORG", "MISC"]
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|t| types.contains(t))
+        .chain(types.iter().filter(|t| !["PER", "LOC", "ORG", "MISC"].contains(&t.as_str())).cloned())
+        .collect();
+    let sep = |n: usize| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    println!("| file | docs | sentences | tokens | {} | scheme |", order.join(" | "));
+    println!("|---|---|---|---|{}---|", "---|".repeat(order.len()));
+    for (f, s) in rows {
+        let ents: Vec<String> = order.iter().map(|t| sep(*s.entities.get(t).unwrap_or(&0))).collect();
+        println!("| {f} | {} | {} | {} | {} | {} |", sep(s.docs), sep(s.sentences), sep(s.tokens), ents.join(" | "), s.scheme);
+    }
+    Ok(())
+}

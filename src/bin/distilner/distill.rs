@@ -1,0 +1,80 @@
+//! `distilner distill`
+use crate::finetune::test_path;
+use crate::train_flags::TrainFlags;
+use anyhow::Result;
+use distilner::distill::run::{run as distill, DistillArgs};
+use distilner::model::student::parse_layers;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Teacher: a finetune run directory, an HF directory or id with a token-classification head.
+    #[arg(long)]
+    pub teacher: String,
+    /// Teacher layers the DistilBERT-layout student starts from (default: every other layer).
+    #[arg(long, conflicts_with = "student")]
+    pub student_layers: Option<String>,
+    /// Distil into this existing checkpoint (same tokenizer) instead of building a student.
+    #[arg(long)]
+    pub student: Option<String>,
+    #[arg(long, default_value = "../shared/data/conll2003/eng.train")]
+    pub train: PathBuf,
+    #[arg(long, default_value = "../shared/data/conll2003/eng.testa")]
+    pub dev: PathBuf,
+    #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
+    pub test: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Weight of the KD term: loss = α·KL·T² + (1−α)·CE.
+    #[arg(long, default_value_t = 0.5)]
+    pub alpha: f64,
+    /// Softmax temperature T.
+    #[arg(long, default_value_t = 2.0)]
+    pub temperature: f64,
+    /// KL over every real sub-token instead of the labelled (first) ones.
+    #[arg(long)]
+    pub kd_all_tokens: bool,
+    /// Rename teacher labels: TEACHER=DATA,... (e.g. LABEL_1=B-PER).
+    #[arg(long)]
+    pub label_map: Option<String>,
+    /// Refuse a teacher whose dev F1 through distilner is below this.
+    #[arg(long, default_value_t = 0.1)]
+    pub min_teacher_f1: f64,
+    #[command(flatten)]
+    pub flags: TrainFlags,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let layers = match &a.student_layers {
+        Some(s) => Some(parse_layers(s, usize::MAX)?),
+        None => None,
+    };
+    let r = distill(DistillArgs {
+        teacher: a.teacher,
+        student_layers: layers,
+        student: a.student,
+        train: a.train,
+        dev: a.dev,
+        test: test_path(&a.test),
+        out: a.out.clone(),
+        cfg: a.flags.resolve()?,
+        alpha: a.alpha,
+        temperature: a.temperature,
+        kd_all_tokens: a.kd_all_tokens,
+        label_map: a.label_map,
+        min_teacher_f1: a.min_teacher_f1,
+        resume: a.flags.resume,
+        nan_at_step: a.flags.inject_nan_at_step,
+        exit_after_step: a.flags.exit_after_step,
+    })?;
+    let t = r.teacher.as_ref().expect("distill reports its teacher");
+    println!(
+        "distill done: student dev F1 {:.4}{} (teacher test F1 {:.4}), {:.0}s; model and card in {}",
+        r.dev.f1,
+        r.test.as_ref().map(|x| format!(", test F1 {:.4}", x.f1)).unwrap_or_default(),
+        t.test_f1,
+        r.train_seconds,
+        a.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `distilner eval --model M --data F [--mode strict] [--conlleval]`
+use anyhow::Result;
+use distilner::data::read_conll;
+use distilner::eval::{conlleval, dataset::evaluate, Mode};
+use distilner::infer::TagOptions;
+use distilner::model::{hub, load_dir, Head};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    model: String,
+    /// CoNLL file with gold tags.
+    #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
+    data: PathBuf,
+    #[arg(long, value_enum, default_value_t = Mode::Default)]
+    mode: Mode,
+    /// Print conlleval.pl's text report instead of JSON.
+    #[arg(long)]
+    conlleval: bool,
+    /// Write `word GOLD PRED` lines here (conlleval input).
+    #[arg(long)]
+    write_predictions: Option<PathBuf>,
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 2)]
+    threads: i32,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    tch::set_num_threads(a.threads);
+    let l = load_dir(&hub::resolve(&a.model)?, Head::Keep, tch::Device::cuda_if_available())?;
+    let corpus = read_conll(&a.data)?;
+    let opt = TagOptions { batch_size: a.batch_size, ..TagOptions::default() };
+    let (report, pred) = evaluate(&l.model, &l.tokenizer, &corpus, &opt, a.mode)?;
+    if let Some(p) = &a.write_predictions {
+        let mut s = String::new();
+        for (sent, tags) in corpus.sentences.iter().zip(&pred) {
+            for ((w, g), p) in sent.words.iter().zip(&sent.tags).zip(tags) {
+                s += &format!("{w} {g} {p}\n");
+            }
+            s.push('\n');
+        }
+        std::fs::write(p, s)?;
+    }
+    if a.conlleval {
+        print!("{}", conlleval::format_report(&report));
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
+}

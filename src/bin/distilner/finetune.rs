@@ -1,0 +1,54 @@
+//! `distilner finetune`
+use crate::train_flags::TrainFlags;
+use anyhow::Result;
+use distilner::train::finetune::{run as finetune, FinetuneArgs};
+use std::path::PathBuf;
+
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model directory or Hugging Face id (org/name, from the local cache). A checkpoint without a head
+    /// (e.g. all-MiniLM-L6-v2) gets one sized from the data's labels; one with a head keeps it if its
+    /// labels cover the data's (matched by name).
+    #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
+    pub model: String,
+    #[arg(long, default_value = "../shared/data/conll2003/eng.train")]
+    pub train: PathBuf,
+    #[arg(long, default_value = "../shared/data/conll2003/eng.testa")]
+    pub dev: PathBuf,
+    /// Scored once at the end with the kept checkpoint ("none" to skip).
+    #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
+    pub test: String,
+    /// Run directory: the HF model, metrics.json, README.md model card, curves, resumable state.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub flags: TrainFlags,
+}
+
+pub fn test_path(s: &str) -> Option<PathBuf> {
+    (s != "none").then(|| PathBuf::from(s))
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let r = finetune(FinetuneArgs {
+        model: a.model,
+        train: a.train,
+        dev: a.dev,
+        test: test_path(&a.test),
+        out: a.out.clone(),
+        cfg: a.flags.resolve()?,
+        resume: a.flags.resume,
+        nan_at_step: a.flags.inject_nan_at_step,
+        exit_after_step: a.flags.exit_after_step,
+    })?;
+    println!(
+        "finetune done: dev F1 {:.4}{} (epoch {} kept), {:.0}s training; model and card in {}",
+        r.dev.f1,
+        r.test.as_ref().map(|t| format!(", test F1 {:.4}", t.f1)).unwrap_or_default(),
+        r.best_epoch,
+        r.train_seconds,
+        a.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! `distilner run`: the main job on the embedded default — fine-tune the teacher (MiniLM), distil a
+//! 3-layer DistilBERT-layout student, and print teacher vs student on the test split.
+use crate::finetune::test_path;
+use crate::train_flags::TrainFlags;
+use anyhow::Result;
+use distilner::data::read_conll;
+use distilner::distill::run::{run as distill, DistillArgs};
+use distilner::infer::{tag_sentences, TagOptions};
+use distilner::model::student::parse_layers;
+use distilner::model::{load_dir, Head};
+use distilner::train::finetune::{run as finetune, FinetuneArgs};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Teacher backbone (directory or HF id).
+    #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
+    model: String,
+    #[arg(long, default_value = "../shared/data/conll2003")]
+    data: PathBuf,
+    /// Output root: teacher/ and student/ run directories go inside.
+    #[arg(long, default_value = "runs/default")]
+    out: PathBuf,
+    #[arg(long, default_value = "0,2,4")]
+    student_layers: String,
+    /// Student epochs (default: the same as the teacher's).
+    #[arg(long)]
+    student_epochs: Option<usize>,
+    /// Reuse a finished teacher run in OUT/teacher instead of training it again.
+    #[arg(long)]
+    reuse_teacher: bool,
+    #[command(flatten)]
+    flags: TrainFlags,
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::metadata(p.join("model.safetensors")).map(|m| m.len()).unwrap_or(0)
+}
+
+fn sentences_per_s(dir: &Path, test: &Path, threads: usize) -> Result<f64> {
+    tch::set_num_threads(threads as i32);
+    let l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
+    let c = read_conll(test)?;
+    let words: Vec<Vec<String>> = c.sentences.iter().map(|s| s.words.clone()).collect();
+    let opt = TagOptions { batch_size: 32, ..TagOptions::default() };
+    tag_sentences(&l.model, &l.tokenizer, &words[..words.len().min(200)], &opt)?; // warm-up
+    let t = std::time::Instant::now();
+    tag_sentences(&l.model, &l.tokenizer, &words, &opt)?;
+    Ok(words.len() as f64 / t.elapsed().as_secs_f64())
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let cfg = a.flags.resolve()?;
+    let (train, dev, test) = (a.data.join("eng.train"), a.data.join("eng.testa"), a.data.join("eng.testb"));
+    let tdir = a.out.join("teacher");
+    let sdir = a.out.join("student");
+    let t0 = std::time::Instant::now();
+    let teacher_done = a.reuse_teacher && tdir.join("metrics.json").exists();
+    if !teacher_done {
+        eprintln!("== 1/3 fine-tune the teacher ({}) ==", a.model);
+        finetune(FinetuneArgs {
+            model: a.model.clone(),
+            train: train.clone(),
+            dev: dev.clone(),
+            test: test_path(&test.to_string_lossy()),
+            out: tdir.clone(),
+            cfg: cfg.clone(),
+            resume: a.flags.resume,
+            nan_at_step: None,
+            exit_after_step: None,
+        })?;
+    }
+    eprintln!("== 2/3 distil the student (teacher layers {}) ==", a.student_layers);
+    let mut scfg = cfg.clone();
+    if let Some(e) = a.student_epochs {
+        scfg.epochs = e;
+    }
+    let r = distill(DistillArgs {
+        teacher: tdir.to_string_lossy().to_string(),
+        student_layers: Some(parse_layers(&a.student_layers, usize::MAX)?),
+        student: None,
+        train,
+        dev,
+        test: Some(test.clone()),
+        out: sdir.clone(),
+        cfg: scfg,
+        alpha: 0.5,
+        temperature: 2.0,
+        kd_all_tokens: false,
+        label_map: None,
+        min_teacher_f1: 0.1,
+        resume: a.flags.resume,
+        nan_at_step: None,
+        exit_after_step: None,
+    })?;
+    eprintln!("== 3/3 test report ==");
+    let t = r.teacher.as_ref().expect("teacher summary");
+    let s_f1 = r.test.as_ref().map(|x| x.f1).unwrap_or(f64::NAN);
+    let (t_sps, s_sps) = (sentences_per_s(&tdir, &test, cfg.threads)?, sentences_per_s(&sdir, &test, cfg.threads)?);
+    println!("| model | layers | parameters | size on disk | test F1 | sentences/s (batch 32) |");
+    println!("|---|---|---|---|---|---|");
+    println!("| teacher | {} | {} | {:.1} MB | {:.4} | {:.0} |", t.layers, t.parameters, dir_size(&tdir) as f64 / 1e6, t.test_f1, t_sps);
+    println!("| student | {} | {} | {:.1} MB | {:.4} | {:.0} |", r.layers, r.parameters, dir_size(&sdir) as f64 / 1e6, s_f1, s_sps);
+    println!(
+        "student keeps {:.1}% of the teacher's test F1 at {:.2}x its speed; total {:.1} min. Runs: {} and {}",
+        100.0 * s_f1 / t.test_f1,
+        s_sps / t_sps,
+        t0.elapsed().as_secs_f64() / 60.0,
+        tdir.display(),
+        sdir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Training flags shared by `finetune`, `distill` and `run`: a TOML config, then flags on top.
+use anyhow::Result;
+use distilner::train::TrainConfig;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Clone, Default)]
+pub struct TrainFlags {
+    /// TOML file with training settings (field names as in the saved train_config.toml); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// `seed`: the seed model card's recipe (lr 6e-5, batch 128, 15 epochs, seed 33, no warmup, mixed precision on GPUs).
+    #[arg(long, value_parser = ["seed"])]
+    pub preset: Option<String>,
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Peak learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long)]
+    pub warmup_ratio: Option<f64>,
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Stop after N epochs without dev F1 gain.
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Sub-tokens per model input; longer sentences are split into overlapping windows.
+    #[arg(long)]
+    pub max_len: Option<usize>,
+    /// libtorch intra-op threads.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// auto, cpu or cuda.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Use only the first N training sentences (smoke tests).
+    #[arg(long)]
+    pub max_train_sentences: Option<usize>,
+    /// Use only the first N dev sentences.
+    #[arg(long)]
+    pub max_dev_sentences: Option<usize>,
+    /// Save resumable state every N steps.
+    #[arg(long)]
+    pub save_every: Option<usize>,
+    /// Continue a killed run from its last saved state (same command, same --out).
+    #[arg(long)]
+    pub resume: bool,
+    /// Fault injection (tests): make the loss NaN at this step.
+    #[arg(long, hide = true)]
+    pub inject_nan_at_step: Option<usize>,
+    /// Fault injection (tests): exit abruptly after this step.
+    #[arg(long, hide = true)]
+    pub exit_after_step: Option<usize>,
+}
+
+impl TrainFlags {
+    pub fn resolve(&self) -> Result<TrainConfig> {
+        let mut c = match (&self.config, self.preset.as_deref()) {
+            (Some(p), _) => TrainConfig::from_toml_file(p)?,
+            (None, Some("seed")) => TrainConfig::seed_preset(),
+            _ => TrainConfig::default(),
+        };
+        if self.config.is_some() && self.preset.as_deref() == Some("seed") {
+            anyhow::bail!("--preset and --config both set the whole configuration; use one");
+        }
+        macro_rules! set {
+            ($($f:ident => $field:ident),*) => { $( if let Some(v) = self.$f.clone() { c.$field = v; } )* };
+        }
+        set!(epochs => epochs, lr => learning_rate, batch_size => batch_size, seed => seed, warmup_ratio => warmup_ratio,
+             weight_decay => weight_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
+             device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
+             save_every => save_every);
+        c.validate()?;
+        Ok(c)
+    }
+}

@@ -1,0 +1,60 @@
+//! Teacher logits computed once over the training examples (the teacher is in eval mode, so they are
+//! exactly what recomputing them every step would give) and kept on the training device.
+use crate::infer::tagger::pad_batch;
+use crate::model::TokenClassifier;
+use crate::train::Example;
+use indicatif::ProgressBar;
+use tch::{Device, Kind, Tensor};
+
+pub struct TeacherCache {
+    /// Per example, [len, student labels] logits, columns already in the student's label order.
+    logits: Vec<Tensor>,
+}
+
+impl TeacherCache {
+    /// `col_map[j]` = teacher label id for student label j (mapped by name in preflight).
+    pub fn build(teacher: &TokenClassifier, examples: &[Example], col_map: &[usize], pad: i64, batch_size: usize) -> Self {
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        order.sort_by_key(|&i| examples[i].input_ids.len());
+        let idx = Tensor::from_slice(&col_map.iter().map(|&c| c as i64).collect::<Vec<_>>()).to_device(teacher.device());
+        let mut logits: Vec<Option<Tensor>> = (0..examples.len()).map(|_| None).collect();
+        let pb = ProgressBar::new(examples.len() as u64).with_prefix("teacher logits");
+        tch::no_grad(|| {
+            for chunk in order.chunks(batch_size.max(1)) {
+                let rows: Vec<&[i64]> = chunk.iter().map(|&i| examples[i].input_ids.as_slice()).collect();
+                let (ids, mask) = pad_batch(&rows, pad, teacher.device());
+                let out = teacher.forward(&ids, &mask, false, false).logits.to_kind(Kind::Float).index_select(2, &idx);
+                for (r, &i) in chunk.iter().enumerate() {
+                    logits[i] = Some(out.get(r as i64).narrow(0, 0, examples[i].input_ids.len() as i64).copy());
+                }
+                pb.inc(chunk.len() as u64);
+            }
+        });
+        pb.finish_and_clear();
+        TeacherCache { logits: logits.into_iter().map(|t| t.expect("every example cached")).collect() }
+    }
+
+    /// Teacher logits for a batch, padded to `seq` positions: [batch, seq, labels].
+    pub fn batch(&self, index: &[usize], seq: i64, device: Device) -> Tensor {
+        let rows: Vec<Tensor> = index
+            .iter()
+            .map(|&i| {
+                let t = &self.logits[i];
+                let pad = seq - t.size()[0];
+                if pad > 0 {
+                    t.constant_pad_nd([0, 0, 0, pad])
+                } else {
+                    t.shallow_clone()
+                }
+            })
+            .collect();
+        Tensor::stack(&rows, 0).to_device(device)
+    }
+
+    pub fn len(&self) -> usize {
+        self.logits.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.logits.is_empty()
+    }
+}

@@ -1,0 +1,8 @@
+//! Distill stage: preflight checks before any training, the teacher-logit cache, and the KD objective.
+pub mod cache;
+pub mod kd;
+pub mod preflight;
+pub mod run;
+
+pub use cache::TeacherCache;
+pub use kd::KdObjective;

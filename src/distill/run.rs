@@ -1,0 +1,147 @@
+//! `distill`: preflight, teacher-logit cache, student (built from the teacher's layers or given),
+//! KD training, and a report comparing student and teacher.
+use super::{preflight, KdObjective, TeacherCache};
+use crate::data::read_conll;
+use crate::eval::dataset::evaluate;
+use crate::eval::Mode;
+use crate::export::report::{hardware, TeacherSummary};
+use crate::export::{write_run_report, RunReport};
+use crate::infer::TagOptions;
+use crate::model::student::{build_student, default_layers};
+use crate::model::{hub, load_dir, Head};
+use crate::train::finetune::{check_output_dir, corpus_labels, read_limited};
+use crate::train::{prepare, trainer, TrainConfig};
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+pub struct DistillArgs {
+    pub teacher: String,
+    /// Student layers taken from the teacher (BERT teacher); ignored with `student`.
+    pub student_layers: Option<Vec<usize>>,
+    /// An existing student checkpoint (dir or hub id) instead of building one.
+    pub student: Option<String>,
+    pub train: PathBuf,
+    pub dev: PathBuf,
+    pub test: Option<PathBuf>,
+    pub out: PathBuf,
+    pub cfg: TrainConfig,
+    pub alpha: f64,
+    pub temperature: f64,
+    pub kd_all_tokens: bool,
+    pub label_map: Option<String>,
+    pub min_teacher_f1: f64,
+    pub resume: bool,
+    pub nan_at_step: Option<usize>,
+    pub exit_after_step: Option<usize>,
+}
+
+pub fn run(a: DistillArgs) -> Result<RunReport> {
+    a.cfg.validate()?;
+    if !(0.0..=1.0).contains(&a.alpha) || a.temperature <= 0.0 {
+        bail!("--alpha must be in [0, 1] and --temperature positive");
+    }
+    check_output_dir(&a.out)?;
+    tch::set_num_threads(a.cfg.threads as i32);
+    let device = a.cfg.device();
+    let train_c = read_limited(&a.train, a.cfg.max_train_sentences)?;
+    let dev_c = read_limited(&a.dev, a.cfg.max_dev_sentences)?;
+    let test_c = a.test.as_ref().map(|p| read_conll(p)).transpose()?;
+    let data_labels = corpus_labels(&train_c);
+
+    // Preflight: labels by name, scheme, the teacher's own dev F1.
+    let tdir = hub::resolve(&a.teacher)?;
+    let mut teacher = load_dir(&tdir, Head::Keep, device)?;
+    if let Some(m) = &a.label_map {
+        teacher.model.labels = preflight::rename(&teacher.model.labels, &preflight::parse_label_map(m)?);
+    }
+    preflight::check_labels(&data_labels, &teacher.model.labels)?;
+    let scheme = preflight::check_scheme(&train_c, &teacher.model.labels)?;
+    let opt = TagOptions { max_len: a.cfg.max_len, stride: a.cfg.stride, batch_size: a.cfg.eval_batch_size };
+    let (t_dev, _) = evaluate(&teacher.model, &teacher.tokenizer, &dev_c, &opt, Mode::Default)?;
+    eprintln!(
+        "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
+        preflight::mapping_table(&data_labels, &teacher.model.labels),
+        t_dev.f1
+    );
+    preflight::check_teacher_f1(t_dev.f1, a.min_teacher_f1, &data_labels, &teacher.model.labels)?;
+
+    // Student.
+    tch::manual_seed(a.cfg.seed as i64);
+    let (mut student, stok, base) = match &a.student {
+        Some(s) => {
+            let l = load_dir(&hub::resolve(s)?, Head::ForLabels(&teacher.model.labels), device)?;
+            if l.tokenizer.inner.get_vocab(true) != teacher.tokenizer.inner.get_vocab(true) {
+                bail!("the student's vocabulary differs from the teacher's; distillation needs the same tokenizer");
+            }
+            (l.model, l.tokenizer, s.clone())
+        }
+        None => {
+            let layers = a.student_layers.clone().unwrap_or_else(|| default_layers(teacher.model.config.layers as usize));
+            eprintln!("[distill] student: DistilBERT layout from teacher layers {layers:?}");
+            (build_student(&teacher.model, &layers)?, teacher.tokenizer.clone(), a.teacher.clone())
+        }
+    };
+    let col_map = preflight::check_labels(&student.labels, &teacher.model.labels)?;
+    let train = prepare(&train_c, &stok, &student.labels, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
+    let dev = prepare(&dev_c, &stok, &student.labels, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
+    let t0 = std::time::Instant::now();
+    let cache = TeacherCache::build(&teacher.model, &train, &col_map, teacher.tokenizer.pad_id, a.cfg.eval_batch_size);
+    let cache_seconds = t0.elapsed().as_secs_f64();
+    eprintln!("[distill] teacher logits cached for {} examples in {cache_seconds:.1}s", cache.len());
+    let teacher_test = test_c.as_ref().map(|c| evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)).transpose()?;
+    let teacher_summary = TeacherSummary {
+        name: a.teacher.clone(),
+        layers: teacher.model.config.layers,
+        parameters: teacher.model.num_parameters(),
+        dev_f1: t_dev.f1,
+        test_f1: teacher_test.unwrap_or(f64::NAN),
+    };
+    drop(teacher);
+    let objective = KdObjective { cache: &cache, alpha: a.alpha, temperature: a.temperature, all_tokens: a.kd_all_tokens };
+    let out = trainer::train(trainer::TrainJob {
+        name: "distill",
+        model: &mut student,
+        tokenizer: &stok,
+        train: &train,
+        dev: &dev_c,
+        dev_examples: &dev,
+        objective: &objective,
+        cfg: &a.cfg,
+        run_dir: &a.out,
+        resume: a.resume,
+        nan_at_step: a.nan_at_step,
+        exit_after_step: a.exit_after_step,
+    })?;
+    let best = load_dir(&a.out, Head::Keep, device)?;
+    let (dev_r, _) = evaluate(&best.model, &best.tokenizer, &dev_c, &opt, Mode::Default)?;
+    let test_r = test_c.as_ref().map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0)).transpose()?;
+    let report = RunReport {
+        name: a.out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "student".into()),
+        what: "a distilled student of".into(),
+        base_model: base,
+        architecture: format!("{:?}ForTokenClassification", best.model.config.arch),
+        layers: best.model.config.layers,
+        hidden: best.model.config.hidden,
+        parameters: best.model.num_parameters(),
+        labels: best.model.labels.names().to_vec(),
+        config: a.cfg.clone(),
+        history: out.history.clone(),
+        best_epoch: out.best.epoch,
+        dev: dev_r,
+        test: test_r,
+        teacher: Some(teacher_summary),
+        kd: Some(format!(
+            "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens; teacher logits cached once ({cache_seconds:.0} s)",
+            if a.kd_all_tokens { "all real" } else { "labelled" },
+            a = a.alpha,
+            b = 1.0 - a.alpha,
+            t = a.temperature
+        )),
+        train_seconds: out.train_seconds + cache_seconds,
+        hardware: hardware(),
+        mixed_precision_used: a.cfg.mixed_precision && device.is_cuda(),
+        losses: out.losses.clone(),
+    };
+    write_run_report(&a.out, &report)?;
+    Ok(report)
+}

@@ -1,0 +1,105 @@
+//! Batched word-level tagging: sentences of words → windows → model → one label (and its softmax
+//! probabilities) per word. Used by evaluation during training, `eval`, `predict` and `serve`.
+use crate::model::TokenClassifier;
+use crate::tokenize::{merge_word_predictions, windows, NerTokenizer, Window};
+use anyhow::Result;
+use tch::{Kind, Tensor};
+
+#[derive(Debug, Clone, Copy)]
+pub struct TagOptions {
+    pub max_len: usize,
+    pub stride: usize,
+    pub batch_size: usize,
+}
+
+impl Default for TagOptions {
+    fn default() -> Self {
+        TagOptions { max_len: 256, stride: 64, batch_size: 64 }
+    }
+}
+
+/// Pad windows into `ids`, `mask` tensors on the model's device.
+pub fn pad_batch(rows: &[&[i64]], pad: i64, device: tch::Device) -> (Tensor, Tensor) {
+    let t = rows.iter().map(|r| r.len()).max().unwrap_or(1);
+    let mut ids = vec![pad; rows.len() * t];
+    let mut mask = vec![0i64; rows.len() * t];
+    for (i, r) in rows.iter().enumerate() {
+        ids[i * t..i * t + r.len()].copy_from_slice(r);
+        mask[i * t..i * t + r.len()].fill(1);
+    }
+    let n = rows.len() as i64;
+    (
+        Tensor::from_slice(&ids).view([n, t as i64]).to_device(device),
+        Tensor::from_slice(&mask).view([n, t as i64]).to_device(device),
+    )
+}
+
+/// Run the model over windows (sorted by length internally) and return, per window, the softmax
+/// probabilities at every position as a [len, labels] CPU tensor.
+pub fn window_probs(model: &TokenClassifier, wins: &[Window], pad: i64, batch_size: usize) -> Vec<Tensor> {
+    let mut order: Vec<usize> = (0..wins.len()).collect();
+    order.sort_by_key(|&i| wins[i].input_ids.len());
+    let mut out: Vec<Option<Tensor>> = (0..wins.len()).map(|_| None).collect();
+    tch::no_grad(|| {
+        for chunk in order.chunks(batch_size.max(1)) {
+            let rows: Vec<&[i64]> = chunk.iter().map(|&i| wins[i].input_ids.as_slice()).collect();
+            let (ids, mask) = pad_batch(&rows, pad, model.device());
+            let probs = model.forward(&ids, &mask, false, false).logits.to_kind(Kind::Float).softmax(-1, Kind::Float);
+            let probs = probs.to_device(tch::Device::Cpu);
+            for (r, &i) in chunk.iter().enumerate() {
+                out[i] = Some(probs.get(r as i64).narrow(0, 0, wins[i].input_ids.len() as i64));
+            }
+        }
+    });
+    out.into_iter().map(|t| t.expect("every window predicted")).collect()
+}
+
+/// Encode sentences into windows (sentence index = position in `sentences`).
+pub fn encode_windows<S: AsRef<str>>(tok: &NerTokenizer, sentences: &[Vec<S>], opt: &TagOptions) -> Result<Vec<Window>> {
+    let mut wins = Vec::new();
+    for (i, words) in sentences.iter().enumerate() {
+        let enc = tok.encode_words(words)?;
+        wins.extend(windows(i, &enc, opt.max_len, opt.stride, tok.cls_id, tok.sep_id));
+    }
+    Ok(wins)
+}
+
+/// Per sentence, per word: (label id, probability of that label). Words that produce no sub-token
+/// get `O` with probability 1 (they still count in scoring).
+pub fn tag_sentences<S: AsRef<str>>(
+    model: &TokenClassifier,
+    tok: &NerTokenizer,
+    sentences: &[Vec<S>],
+    opt: &TagOptions,
+) -> Result<Vec<Vec<(usize, f32)>>> {
+    let wins = encode_windows(tok, sentences, opt)?;
+    let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
+    let o = model.labels.id("O").unwrap_or(0);
+    let n_words: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
+    Ok(merge_windows(&wins, &probs, &n_words, o))
+}
+
+/// Merge per-window probabilities into one (label, probability) per word of each sentence.
+pub fn merge_windows(wins: &[Window], probs: &[Tensor], n_words: &[usize], o: usize) -> Vec<Vec<(usize, f32)>> {
+    let mut per_sentence: Vec<Vec<usize>> = vec![Vec::new(); n_words.len()];
+    for (k, w) in wins.iter().enumerate() {
+        per_sentence[w.sentence].push(k);
+    }
+    per_sentence
+        .iter()
+        .enumerate()
+        .map(|(s, ks)| {
+            let refs: Vec<&Window> = ks.iter().map(|&k| &wins[k]).collect();
+            let preds: Vec<Vec<(usize, f32)>> = ks
+                .iter()
+                .map(|&k| {
+                    let (p, a) = probs[k].max_dim(-1, false);
+                    let p: Vec<f32> = Vec::try_from(p).unwrap_or_default();
+                    let a: Vec<i64> = Vec::try_from(a).unwrap_or_default();
+                    a.into_iter().zip(p).map(|(a, p)| (a as usize, p)).collect()
+                })
+                .collect();
+            merge_word_predictions(n_words[s], &refs, &preds, (o, 1.0))
+        })
+        .collect()
+}

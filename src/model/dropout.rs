@@ -1,0 +1,70 @@
+//! Dropout with a fast, seedable mask generator. libtorch's CPU bernoulli costs ~2 ms per
+//! [32, 25, 384] mask on this class of machine — a third of a MiniLM forward pass goes to drawing
+//! dropout masks. Here a SplitMix64 stream gives four 16-bit draws per 64-bit word (keep
+//! probability quantised to 1/65536), and the stream is reseeded per training step so a resumed
+//! run draws the same masks.
+use std::sync::atomic::{AtomicU64, Ordering};
+use tch::Tensor;
+
+static STATE: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+
+/// Reseed the mask stream (the trainer calls this with a function of seed and step).
+pub fn reseed(seed: u64) {
+    STATE.store(seed ^ 0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+}
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A mask of `n` floats: 0 with probability `p`, else 1/(1-p).
+fn mask(n: usize, p: f64) -> Vec<f32> {
+    let words = n.div_ceil(4) as u64;
+    let base = STATE.fetch_add(words, Ordering::Relaxed);
+    let threshold = (p * 65536.0).round() as u32;
+    let keep = (1.0 / (1.0 - p)) as f32;
+    let mut out = vec![0f32; n];
+    for (w, chunk) in out.chunks_mut(4).enumerate() {
+        let r = splitmix(base.wrapping_add(w as u64));
+        for (j, v) in chunk.iter_mut().enumerate() {
+            let draw = ((r >> (16 * j)) & 0xFFFF) as u32;
+            *v = if draw >= threshold { keep } else { 0.0 };
+        }
+    }
+    out
+}
+
+/// `x` with dropout applied when `train` and `p > 0` (gradients flow through the mask multiply).
+pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
+    if !train || p <= 0.0 {
+        return x.shallow_clone();
+    }
+    if p >= 1.0 {
+        return x.zeros_like();
+    }
+    let m = Tensor::from_slice(&mask(x.numel(), p)).view(x.size().as_slice()).to_device(x.device()).to_kind(x.kind());
+    x * m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_scale_and_determinism() {
+        reseed(7);
+        let a = mask(400_000, 0.1);
+        let zeros = a.iter().filter(|&&v| v == 0.0).count() as f64 / a.len() as f64;
+        assert!((zeros - 0.1).abs() < 0.003, "{zeros}");
+        assert!(a.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.9).abs() < 1e-6));
+        reseed(7);
+        assert_eq!(a, mask(400_000, 0.1));
+        let b = mask(400_000, 0.1);
+        assert_ne!(a, b);
+        let x = Tensor::ones([3, 4], (tch::Kind::Float, tch::Device::Cpu));
+        assert_eq!(dropout(&x, 0.5, false).sum(tch::Kind::Float).double_value(&[]), 12.0);
+    }
+}

@@ -1,0 +1,133 @@
+//! Training hyperparameters: TOML file, then CLI flags on top; the resolved set is saved in the run.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub eval_batch_size: usize,
+    pub seed: u64,
+    pub weight_decay: f64,
+    pub adam_beta1: f64,
+    pub adam_beta2: f64,
+    pub adam_epsilon: f64,
+    /// Fraction of all steps spent warming the learning rate up linearly from 0.
+    pub warmup_ratio: f64,
+    pub max_grad_norm: f64,
+    /// Sub-tokens per model input, [CLS]/[SEP] included; longer sentences are windowed.
+    pub max_len: usize,
+    pub stride: usize,
+    /// Label every sub-token of a word instead of the first only.
+    pub label_all_subtokens: bool,
+    /// Stop after this many epochs without a dev F1 improvement (0 = never).
+    pub early_stopping_patience: usize,
+    /// Save resumable state every N steps (and at every epoch end).
+    pub save_every: usize,
+    /// Intra-op threads for libtorch.
+    pub threads: usize,
+    /// bf16 autocast; used only on CUDA (on CPUs without AMX it is slower than fp32).
+    pub mixed_precision: bool,
+    /// Use only the first N training / dev sentences (0 = all): for smoke tests.
+    pub max_train_sentences: usize,
+    pub max_dev_sentences: usize,
+    /// `cpu`, `cuda` or `auto`.
+    pub device: String,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 3,
+            learning_rate: 1e-4,
+            batch_size: 32,
+            eval_batch_size: 64,
+            seed: 33,
+            weight_decay: 0.01,
+            adam_beta1: 0.9,
+            adam_beta2: 0.999,
+            adam_epsilon: 1e-8,
+            warmup_ratio: 0.1,
+            max_grad_norm: 1.0,
+            max_len: 256,
+            stride: 64,
+            label_all_subtokens: false,
+            early_stopping_patience: 0,
+            save_every: 200,
+            threads: 2,
+            mixed_precision: false,
+            max_train_sentences: 0,
+            max_dev_sentences: 0,
+            device: "auto".into(),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The seed model card's hyperparameters (`--preset seed`): lr 6e-5, batch 128, 15 epochs, seed 33,
+    /// Adam (0.9, 0.999, 1e-8), linear schedule without warmup, mixed precision where the hardware has it.
+    pub fn seed_preset() -> Self {
+        TrainConfig {
+            epochs: 15,
+            learning_rate: 6e-5,
+            batch_size: 128,
+            seed: 33,
+            warmup_ratio: 0.0,
+            mixed_precision: true,
+            ..TrainConfig::default()
+        }
+    }
+
+    pub fn from_toml_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        Self::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        let c: TrainConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let bad = |m: &str| Err(anyhow::anyhow!("invalid config: {m}"));
+        if self.epochs == 0 || self.batch_size == 0 || self.eval_batch_size == 0 {
+            return bad("epochs, batch_size and eval_batch_size must be at least 1");
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad("learning_rate must be a positive number");
+        }
+        if !(0.0..1.0).contains(&self.warmup_ratio) {
+            return bad("warmup_ratio must be in [0, 1)");
+        }
+        if self.max_len < 8 || self.stride * 2 >= self.max_len {
+            return bad("max_len must be at least 8 and stride less than max_len / 2");
+        }
+        if !matches!(self.device.as_str(), "auto" | "cpu" | "cuda") {
+            return bad("device must be auto, cpu or cuda");
+        }
+        Ok(())
+    }
+
+    pub fn device(&self) -> tch::Device {
+        match self.device.as_str() {
+            "cpu" => tch::Device::Cpu,
+            "cuda" => tch::Device::Cuda(0),
+            _ => tch::Device::cuda_if_available(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn toml_overrides_and_rejects_unknown() {
+        let c = TrainConfig::from_toml("epochs = 5\nlearning_rate = 3e-5\n").unwrap();
+        assert_eq!((c.epochs, c.learning_rate, c.batch_size), (5, 3e-5, 32));
+        assert!(TrainConfig::from_toml("epoch = 5").unwrap_err().to_string().contains("epoch"));
+        assert!(TrainConfig::from_toml("epochs = 0").is_err());
+        assert!(TrainConfig::from_toml("epochs = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,115 @@
+//! `finetune`: a BERT/DistilBERT checkpoint (with or without a head) trained on CoNLL data.
+use super::{ce::CrossEntropy, prepare, trainer, TrainConfig};
+use crate::data::{read_conll, Corpus, LabelSet};
+use crate::eval::dataset::evaluate;
+use crate::eval::Mode;
+use crate::export::report::hardware;
+use crate::export::{write_run_report, RunReport};
+use crate::infer::TagOptions;
+use crate::model::{hub, load_dir, Head};
+use anyhow::Result;
+use std::path::PathBuf;
+
+pub struct FinetuneArgs {
+    pub model: String,
+    pub train: PathBuf,
+    pub dev: PathBuf,
+    pub test: Option<PathBuf>,
+    pub out: PathBuf,
+    pub cfg: TrainConfig,
+    pub resume: bool,
+    pub nan_at_step: Option<usize>,
+    pub exit_after_step: Option<usize>,
+}
+
+/// Read a corpus, keeping the first `limit` sentences when `limit > 0`.
+pub fn read_limited(path: &std::path::Path, limit: usize) -> Result<Corpus> {
+    let mut c = read_conll(path)?;
+    if limit > 0 && c.sentences.len() > limit {
+        c.sentences.truncate(limit);
+    }
+    Ok(c)
+}
+
+/// Labels of a corpus, IOB2 (`O`, then `B-`/`I-` per type).
+pub fn corpus_labels(c: &Corpus) -> LabelSet {
+    let tags: Vec<String> = c.sentences.iter().flat_map(|s| crate::data::convert(&s.tags, true)).collect();
+    LabelSet::from_tags(&tags)
+}
+
+pub fn check_output_dir(out: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("{}: cannot create the output directory: {e}", out.display()))?;
+    let probe = out.join(".write-test");
+    std::fs::write(&probe, b"x").map_err(|e| anyhow::anyhow!("{}: the output directory is not writable ({e}); choose another --out", out.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+pub fn run(a: FinetuneArgs) -> Result<RunReport> {
+    a.cfg.validate()?;
+    check_output_dir(&a.out)?;
+    tch::set_num_threads(a.cfg.threads as i32);
+    let train_c = read_limited(&a.train, a.cfg.max_train_sentences)?;
+    let dev_c = read_limited(&a.dev, a.cfg.max_dev_sentences)?;
+    if train_c.sentences.len() < 2 {
+        anyhow::bail!("{}: only {} sentence(s); fine-tuning needs a real training set", a.train.display(), train_c.sentences.len());
+    }
+    let test_c = a.test.as_ref().map(|p| read_conll(p)).transpose()?;
+    let labels = corpus_labels(&train_c);
+    let dir = hub::resolve(&a.model)?;
+    tch::manual_seed(a.cfg.seed as i64);
+    let mut loaded = load_dir(&dir, Head::ForLabels(&labels), a.cfg.device())?;
+    eprintln!(
+        "[finetune] {} ({} layers, {} parameters); {} head with labels {:?}",
+        dir.display(),
+        loaded.model.config.layers,
+        loaded.model.num_parameters(),
+        if loaded.new_head { "new" } else { "the checkpoint's" },
+        loaded.model.labels.names()
+    );
+    let ml = &loaded.model.labels;
+    let train = prepare(&train_c, &loaded.tokenizer, ml, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
+    let dev = prepare(&dev_c, &loaded.tokenizer, ml, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
+    let out = trainer::train(trainer::TrainJob {
+        name: "finetune",
+        model: &mut loaded.model,
+        tokenizer: &loaded.tokenizer,
+        train: &train,
+        dev: &dev_c,
+        dev_examples: &dev,
+        objective: &CrossEntropy,
+        cfg: &a.cfg,
+        run_dir: &a.out,
+        resume: a.resume,
+        nan_at_step: a.nan_at_step,
+        exit_after_step: a.exit_after_step,
+    })?;
+    // Score the kept (best) checkpoint, not the last epoch's weights.
+    let best = load_dir(&a.out, Head::Keep, a.cfg.device())?;
+    let opt = TagOptions { max_len: a.cfg.max_len, stride: a.cfg.stride, batch_size: a.cfg.eval_batch_size };
+    let (dev_r, _) = evaluate(&best.model, &best.tokenizer, &dev_c, &opt, Mode::Default)?;
+    let test_r = test_c.as_ref().map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0)).transpose()?;
+    let report = RunReport {
+        name: a.out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "model".into()),
+        what: "a fine-tuned version of".into(),
+        base_model: a.model.clone(),
+        architecture: format!("{:?}ForTokenClassification", best.model.config.arch),
+        layers: best.model.config.layers,
+        hidden: best.model.config.hidden,
+        parameters: best.model.num_parameters(),
+        labels: best.model.labels.names().to_vec(),
+        config: a.cfg.clone(),
+        history: out.history.clone(),
+        best_epoch: out.best.epoch,
+        dev: dev_r,
+        test: test_r,
+        teacher: None,
+        kd: None,
+        train_seconds: out.train_seconds,
+        hardware: hardware(),
+        mixed_precision_used: a.cfg.mixed_precision && best.model.device().is_cuda(),
+        losses: out.losses.clone(),
+    };
+    write_run_report(&a.out, &report)?;
+    Ok(report)
+}

@@ -1,0 +1,27 @@
+//! Train stage: the loop shared by `finetune` and `distill` (AdamW, warmup + linear decay, clipping,
+//! per-epoch dev evaluation, best checkpoint, early stopping, atomic resumable state).
+pub mod batches;
+pub mod ce;
+pub mod config;
+pub mod finetune;
+pub mod optim;
+pub mod state;
+pub mod trainer;
+
+pub use batches::{prepare, Batch, Example};
+pub use config::TrainConfig;
+pub use trainer::{train, EpochLog, TrainOutcome};
+
+use crate::model::Output;
+use tch::Tensor;
+
+/// What the trainer minimises. Adding a loss means adding one implementation of this trait.
+pub trait Objective {
+    /// The loss of one batch given the model's output.
+    fn loss(&self, out: &Output, batch: &Batch) -> Tensor;
+    /// Whether the model must return every layer's hidden states.
+    fn wants_hidden(&self) -> bool {
+        false
+    }
+    fn name(&self) -> &'static str;
+}

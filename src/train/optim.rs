@@ -1,0 +1,245 @@
+//! AdamW (decoupled weight decay, none on biases and LayerNorm weights), linear warmup then linear
+//! decay, global-norm gradient clipping. Written on tensors so its state can be saved and resumed.
+use tch::{nn::VarStore, Tensor};
+
+pub struct AdamW {
+    params: Vec<(String, Tensor, bool)>, // name, variable, decays
+    pub m: Vec<Tensor>,
+    pub v: Vec<Tensor>,
+    pub step: i64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+}
+
+/// No decay on biases and LayerNorm weights (HF's rule; DistilBERT's norms are `*_layer_norm`).
+pub fn decays(name: &str) -> bool {
+    !(name.ends_with(".bias") || name.contains("LayerNorm") || name.contains("layer_norm"))
+}
+
+impl AdamW {
+    pub fn new(vs: &VarStore, beta1: f64, beta2: f64, eps: f64, weight_decay: f64) -> Self {
+        let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let m = vars.iter().map(|(_, t)| t.zeros_like()).collect();
+        let v = vars.iter().map(|(_, t)| t.zeros_like()).collect();
+        let params = vars.into_iter().map(|(n, t)| (n.clone(), t, decays(&n))).collect();
+        AdamW { params, m, v, step: 0, beta1, beta2, eps, weight_decay }
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.params.iter().map(|(n, _, _)| n.as_str())
+    }
+
+    pub fn zero_grad(&mut self) {
+        for (_, p, _) in &mut self.params {
+            let mut g = p.grad();
+            if g.defined() {
+                let _ = g.detach_().zero_();
+            }
+        }
+    }
+
+    /// Scale gradients so their global L2 norm is at most `max_norm`; returns the norm before.
+    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
+        let grads: Vec<Tensor> = self.params.iter().map(|(_, p, _)| p.grad()).filter(|g| g.defined()).collect();
+        if grads.is_empty() {
+            return 0.0;
+        }
+        let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
+        let total = Tensor::stack(&norms, 0).norm().double_value(&[]);
+        if max_norm > 0.0 && total > max_norm {
+            let c = max_norm / (total + 1e-6);
+            for mut g in grads {
+                let _ = g.g_mul_scalar_(c);
+            }
+        }
+        total
+    }
+
+    /// One AdamW update with gradients scaled by `grad_scale` (the clipping coefficient); the
+    /// gradients are zeroed in the same pass. On CPU this is one fused pass over p, g, m, v split
+    /// across threads (the unfused tensor version makes ~8 passes, a fifth of a MiniLM step).
+    pub fn step_scaled(&mut self, lr: f64, grad_scale: f64) {
+        self.step += 1;
+        let h = Hyper {
+            lr,
+            b1: self.beta1,
+            b2: self.beta2,
+            eps: self.eps,
+            bc1: 1.0 - self.beta1.powi(self.step as i32),
+            bc2_sqrt: (1.0 - self.beta2.powi(self.step as i32)).sqrt(),
+            scale: grad_scale,
+        };
+        let mut jobs: Vec<Job> = Vec::new();
+        tch::no_grad(|| {
+            for (i, (_, p, decay)) in self.params.iter_mut().enumerate() {
+                let mut g = p.grad();
+                if !g.defined() {
+                    continue;
+                }
+                let wd = if *decay { self.weight_decay } else { 0.0 };
+                let fusable = [&*p, &g, &self.m[i], &self.v[i]]
+                    .iter()
+                    .all(|t| t.device() == tch::Device::Cpu && t.kind() == tch::Kind::Float && t.is_contiguous());
+                if fusable {
+                    let n = p.numel();
+                    let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
+                    let (pp, gp, mp, vp) = (ptr(p), ptr(&g), ptr(&self.m[i]), ptr(&self.v[i]));
+                    for start in (0..n).step_by(CHUNK) {
+                        jobs.push(Job { p: pp, g: gp, m: mp, v: vp, start, end: (start + CHUNK).min(n), wd });
+                    }
+                } else {
+                    let g2 = &g * grad_scale;
+                    if wd > 0.0 {
+                        let _ = p.g_mul_scalar_(1.0 - lr * wd);
+                    }
+                    let _ = self.m[i].lerp_(&g2, 1.0 - h.b1);
+                    let _ = self.v[i].g_mul_scalar_(h.b2).addcmul_(&g2, &(&g2 * (1.0 - h.b2)));
+                    let denom = (self.v[i].sqrt() / h.bc2_sqrt) + h.eps;
+                    let _ = p.addcdiv_(&(&self.m[i] * (-lr / h.bc1)), &denom);
+                    let _ = g.zero_();
+                }
+            }
+        });
+        run_jobs(&jobs, &h);
+    }
+
+    pub fn step(&mut self, lr: f64) {
+        self.step_scaled(lr, 1.0)
+    }
+
+    /// Global-norm clipping folded into the update: returns the norm before clipping.
+    pub fn clip_and_step(&mut self, lr: f64, max_norm: f64) -> f64 {
+        let grads: Vec<Tensor> = self.params.iter().map(|(_, p, _)| p.grad()).filter(|g| g.defined()).collect();
+        let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
+        let total = if norms.is_empty() { 0.0 } else { Tensor::stack(&norms, 0).norm().double_value(&[]) };
+        let scale = if max_norm > 0.0 && total > max_norm { max_norm / (total + 1e-6) } else { 1.0 };
+        self.step_scaled(lr, scale);
+        total
+    }
+}
+
+const CHUNK: usize = 1 << 16;
+
+#[derive(Clone, Copy)]
+struct Hyper {
+    lr: f64,
+    b1: f64,
+    b2: f64,
+    eps: f64,
+    bc1: f64,
+    bc2_sqrt: f64,
+    scale: f64,
+}
+
+/// A slice of one parameter's elements. The pointers stay valid for the duration of `run_jobs`
+/// (the tensors are owned by the optimizer and the VarStore) and jobs never overlap.
+struct Job {
+    p: *mut f32,
+    g: *mut f32,
+    m: *mut f32,
+    v: *mut f32,
+    start: usize,
+    end: usize,
+    wd: f64,
+}
+unsafe impl Send for Job {}
+unsafe impl Sync for Job {}
+
+fn run_job(j: &Job, h: &Hyper) {
+    let (lr, b1, b2) = (h.lr as f32, h.b1 as f32, h.b2 as f32);
+    let decay = (1.0 - h.lr * j.wd) as f32;
+    let step = (h.lr / h.bc1) as f32;
+    let inv_bc2 = (1.0 / h.bc2_sqrt) as f32;
+    let (eps, scale) = (h.eps as f32, h.scale as f32);
+    let _ = lr;
+    // SAFETY: see `Job`; each element range is touched by exactly one job.
+    unsafe {
+        let n = j.end - j.start;
+        let p = std::slice::from_raw_parts_mut(j.p.add(j.start), n);
+        let g = std::slice::from_raw_parts_mut(j.g.add(j.start), n);
+        let m = std::slice::from_raw_parts_mut(j.m.add(j.start), n);
+        let v = std::slice::from_raw_parts_mut(j.v.add(j.start), n);
+        for i in 0..n {
+            let gi = g[i] * scale;
+            let mi = b1 * m[i] + (1.0 - b1) * gi;
+            let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] * decay - step * mi / (vi.sqrt() * inv_bc2 + eps);
+            g[i] = 0.0;
+        }
+    }
+}
+
+fn run_jobs(jobs: &[Job], h: &Hyper) {
+    if jobs.is_empty() {
+        return;
+    }
+    let threads = (tch::get_num_threads().max(1) as usize).min(jobs.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                match jobs.get(k) {
+                    Some(j) => run_job(j, h),
+                    None => break,
+                }
+            });
+        }
+    });
+}
+
+/// Learning rate at `step` (0-based): linear warmup over `warmup` steps, then linear decay to 0.
+pub fn linear_schedule(base: f64, step: usize, warmup: usize, total: usize) -> f64 {
+    if step < warmup {
+        base * step as f64 / warmup.max(1) as f64
+    } else {
+        base * ((total.saturating_sub(step)) as f64 / total.saturating_sub(warmup).max(1) as f64).max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_shape() {
+        assert_eq!(linear_schedule(1.0, 0, 10, 110), 0.0);
+        assert!((linear_schedule(1.0, 5, 10, 110) - 0.5).abs() < 1e-12);
+        assert!((linear_schedule(1.0, 10, 10, 110) - 1.0).abs() < 1e-12);
+        assert!((linear_schedule(1.0, 60, 10, 110) - 0.5).abs() < 1e-12);
+        assert_eq!(linear_schedule(1.0, 110, 10, 110), 0.0);
+        assert!((linear_schedule(2.0, 0, 0, 10) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn decay_groups() {
+        assert!(decays("bert.encoder.layer.0.attention.self.query.weight"));
+        assert!(!decays("bert.encoder.layer.0.attention.self.query.bias"));
+        assert!(!decays("bert.embeddings.LayerNorm.weight"));
+        assert!(!decays("distilbert.transformer.layer.0.sa_layer_norm.weight"));
+    }
+
+    #[test]
+    fn matches_torch_adamw_one_param() {
+        // torch.optim.AdamW(lr=0.1, wd=0.01) on p=[1,2], grad=[0.5,-1] for 2 steps gives
+        // p = [0.7998, 1.7996] (computed by hand from the update rule).
+        let vs = VarStore::new(tch::Device::Cpu);
+        let p = vs.root().var_copy("w", &Tensor::from_slice(&[1.0f32, 2.0]));
+        let mut opt = AdamW::new(&vs, 0.9, 0.999, 1e-8, 0.01);
+        for _ in 0..2 {
+            opt.zero_grad();
+            let loss = (&p * Tensor::from_slice(&[0.5f32, -1.0])).sum(tch::Kind::Float);
+            loss.backward();
+            opt.step(0.1);
+        }
+        let got: Vec<f32> = Vec::try_from(&p).unwrap();
+        // step1: p*=0.999 -> [0.999,1.998]; m/bc1 = g, sqrt(v/bc2)=|g| -> update ±0.1 -> [0.899, 2.098]
+        // step2: p*=0.999 -> [0.898101, 2.095902]; again ±0.1 -> [0.798101, 2.195902]
+        assert!((got[0] - 0.798101).abs() < 1e-4 && (got[1] - 2.195902).abs() < 1e-4, "{got:?}");
+    }
+}
