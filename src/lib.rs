@@ -2,6 +2,7 @@
 //!
 //! Stages, in the order data flows: [`data`] → [`tokenize`] → [`model`] → [`train`] / [`distill`] →
 //! [`eval`] → [`export`] / [`infer`] / [`serve`].
+pub mod bench;
 pub mod data;
 pub mod eval;
 pub mod tokenize;
@@ -11,3 +12,4 @@ pub mod infer;
 pub mod train;
 pub mod distill;
 pub mod export;
+pub mod serve;

@@ -82,8 +82,9 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         }
     };
     let col_map = preflight::check_labels(&student.labels, &teacher.model.labels)?;
-    let train = prepare(&train_c, &stok, &student.labels, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
-    let dev = prepare(&dev_c, &stok, &student.labels, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
+    let win = opt.fit(&student).fit(&teacher.model);
+    let train = prepare(&train_c, &stok, &student.labels, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
+    let dev = prepare(&dev_c, &stok, &student.labels, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
     let t0 = std::time::Instant::now();
     let cache = TeacherCache::build(&teacher.model, &train, &col_map, teacher.tokenizer.pad_id, a.cfg.eval_batch_size);
     let cache_seconds = t0.elapsed().as_secs_f64();

@@ -10,6 +10,13 @@ use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
 use anyhow::Result;
 
+/// Gold tags in IOB2, the scheme models predict: entities are unchanged (IOB1 → IOB2 is lossless),
+/// and token accuracy and strict mode then compare like with like (an IOB1 `I-PER` at an entity start
+/// is the same entity as a predicted `B-PER`).
+pub fn gold_iob2(corpus: &Corpus) -> Vec<Vec<String>> {
+    corpus.sentences.iter().map(|s| crate::data::convert(&s.tags, true)).collect()
+}
+
 /// Predicted tags for every sentence of `corpus`.
 pub fn predict_tags(model: &TokenClassifier, tok: &NerTokenizer, corpus: &Corpus, opt: &TagOptions) -> Result<Vec<Vec<String>>> {
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
@@ -20,7 +27,7 @@ pub fn predict_tags(model: &TokenClassifier, tok: &NerTokenizer, corpus: &Corpus
 /// Score the model on `corpus` against its gold tags.
 pub fn evaluate(model: &TokenClassifier, tok: &NerTokenizer, corpus: &Corpus, opt: &TagOptions, mode: Mode) -> Result<(Report, Vec<Vec<String>>)> {
     let pred = predict_tags(model, tok, corpus, opt)?;
-    let gold: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.tags.clone()).collect();
+    let gold = gold_iob2(corpus);
     Ok((score(&gold, &pred, mode)?, pred))
 }
 
@@ -34,6 +41,7 @@ pub fn evaluate_with_loss(
     opt: &TagOptions,
 ) -> Result<(Report, f64)> {
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
+    let opt = &opt.fit(model);
     let wins = encode_windows(tok, &words, opt)?;
     anyhow::ensure!(wins.len() == examples.len(), "dev windows and examples disagree");
     let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
@@ -55,6 +63,6 @@ pub fn evaluate_with_loss(
     let tagged = merge_windows(&wins, &probs, &n_words, o);
     let pred: Vec<Vec<String>> =
         tagged.into_iter().map(|s| s.into_iter().map(|(l, _)| model.labels.name(l).to_string()).collect()).collect();
-    let gold: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.tags.clone()).collect();
+    let gold = gold_iob2(corpus);
     Ok((score(&gold, &pred, Mode::Default)?, if n > 0 { nll / n as f64 } else { 0.0 }))
 }

@@ -1,4 +1,9 @@
 //! Inference stage: batched tagging of word sequences; raw text → words with offsets → entities.
+pub mod aggregate;
+pub mod pipeline;
 pub mod tagger;
+pub mod words;
 
+pub use aggregate::Strategy;
+pub use pipeline::{analyze, predict};
 pub use tagger::{tag_sentences, TagOptions};

@@ -12,6 +12,14 @@ pub struct TagOptions {
     pub batch_size: usize,
 }
 
+impl TagOptions {
+    /// These options with windows no longer than the model's position embeddings allow.
+    pub fn fit(&self, model: &TokenClassifier) -> TagOptions {
+        let max_len = self.max_len.min(model.config.max_position as usize).max(8);
+        TagOptions { max_len, stride: self.stride.min(max_len / 4), batch_size: self.batch_size }
+    }
+}
+
 impl Default for TagOptions {
     fn default() -> Self {
         TagOptions { max_len: 256, stride: 64, batch_size: 64 }
@@ -72,6 +80,7 @@ pub fn tag_sentences<S: AsRef<str>>(
     sentences: &[Vec<S>],
     opt: &TagOptions,
 ) -> Result<Vec<Vec<(usize, f32)>>> {
+    let opt = &opt.fit(model);
     let wins = encode_windows(tok, sentences, opt)?;
     let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
     let o = model.labels.id("O").unwrap_or(0);

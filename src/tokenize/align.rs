@@ -6,6 +6,8 @@ use super::Encoding;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     pub sentence: usize,
+    /// Index of the window's first sub-token among the sentence's sub-tokens ([CLS]/[SEP] excluded).
+    pub start: usize,
     pub input_ids: Vec<i64>,
     /// Word index in the sentence (not the window) for each position; None for [CLS]/[SEP].
     pub word_ids: Vec<Option<usize>>,
@@ -32,7 +34,7 @@ pub fn windows(sentence: usize, enc: &Encoding, max_len: usize, stride: usize, c
         }
         input_ids.push(sep);
         word_ids.push(None);
-        Window { sentence, input_ids, word_ids }
+        Window { sentence, start: s, input_ids, word_ids }
     };
     if body.len() <= cap {
         return vec![make(0, body.len())];

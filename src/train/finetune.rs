@@ -68,8 +68,9 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         loaded.model.labels.names()
     );
     let ml = &loaded.model.labels;
-    let train = prepare(&train_c, &loaded.tokenizer, ml, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
-    let dev = prepare(&dev_c, &loaded.tokenizer, ml, a.cfg.max_len, a.cfg.stride, a.cfg.label_all_subtokens)?;
+    let win = TagOptions { max_len: a.cfg.max_len, stride: a.cfg.stride, batch_size: a.cfg.eval_batch_size }.fit(&loaded.model);
+    let train = prepare(&train_c, &loaded.tokenizer, ml, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
+    let dev = prepare(&dev_c, &loaded.tokenizer, ml, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
     let out = trainer::train(trainer::TrainJob {
         name: "finetune",
         model: &mut loaded.model,

@@ -99,10 +99,12 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     let per_epoch = lens.len().div_ceil(cfg.batch_size);
     let total = per_epoch * cfg.epochs;
     let warmup = (cfg.warmup_ratio * total as f64) as usize;
-    let tag_opt = TagOptions { max_len: cfg.max_len, stride: cfg.stride, batch_size: cfg.eval_batch_size };
+    let tag_opt = TagOptions { max_len: cfg.max_len, stride: cfg.stride, batch_size: cfg.eval_batch_size }.fit(job.model);
     let device = job.model.device();
     let autocast = cfg.mixed_precision && device.is_cuda();
     let mut stopped_early = false;
+    // Without a terminal the bar is hidden; print a line every tenth of an epoch instead.
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
 
     while st.epoch < cfg.epochs {
         let batches = epoch_batches(&lens, cfg.batch_size, cfg.seed, st.epoch);
@@ -153,6 +155,14 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             }
             pb.set_position((b + 1) as u64);
             pb.set_message(format!("loss {:.4}{last_f1}", loss_sum / loss_n as f64));
+            if !tty && (b + 1) % (batches.len() / 10).max(1) == 0 {
+                let el = t0.elapsed().as_secs_f64();
+                let eta = el / loss_n as f64 * (batches.len() - b - 1) as f64;
+                eprintln!(
+                    "[{}] epoch {}/{} batch {}/{} loss {:.4}{last_f1} ({:.2} s/step, epoch ETA {:.0}s)",
+                    job.name, st.epoch + 1, cfg.epochs, b + 1, batches.len(), loss_sum / loss_n as f64, el / loss_n as f64, eta
+                );
+            }
             if cfg.save_every > 0 && st.global_step % cfg.save_every == 0 && b + 1 < batches.len() {
                 st.train_seconds += t0.elapsed().as_secs_f64();
                 state::save(run, job.model, &opt, &st)?;

@@ -21,3 +21,59 @@ pub fn jsonl(path: PathBuf) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// A copy of a tiny test checkpoint with tokenizer files: its 1,000-token vocab is the first 1,000
+/// entries of the bert-base-cased vocab (special tokens, then characters and `##` characters).
+pub fn tiny_model_dir(name: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let src = testvectors().join(name);
+    for f in ["config.json", "model.safetensors"] {
+        std::fs::copy(src.join(f), d.path().join(f)).unwrap();
+    }
+    let vocab = std::fs::read_to_string(shared().join("data/vocab/bert-base-cased-vocab.txt")).unwrap();
+    let first: Vec<&str> = vocab.lines().take(1000).collect();
+    std::fs::write(d.path().join("vocab.txt"), first.join("\n") + "\n").unwrap();
+    std::fs::write(d.path().join("tokenizer_config.json"), r#"{"do_lower_case": false, "tokenizer_class": "BertTokenizer"}"#).unwrap();
+    d
+}
+
+/// The first `n` sentences of a CoNLL split written to a temp file.
+pub fn conll_subset(split: &str, n: usize, dir: &std::path::Path) -> PathBuf {
+    let text = std::fs::read_to_string(conll(split)).unwrap();
+    let mut out = String::new();
+    let mut count = 0;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !out.ends_with("\n\n") && !out.is_empty() {
+                count += 1;
+                out.push('\n');
+                if count >= n {
+                    break;
+                }
+            }
+            continue;
+        }
+        if line.starts_with("-DOCSTART-") {
+            continue;
+        }
+        out += line;
+        out.push('\n');
+    }
+    let p = dir.join(format!("{split}.{n}"));
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+/// Run the distilner binary with one intra-op thread; returns (success, stdout, stderr).
+pub fn distilner(args: &[&str]) -> (bool, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+pub fn read_json(p: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+}

@@ -36,7 +36,7 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(p) = &a.write_predictions {
         let mut s = String::new();
         for (sent, tags) in corpus.sentences.iter().zip(&pred) {
-            for ((w, g), p) in sent.words.iter().zip(&sent.tags).zip(tags) {
+            for ((w, g), p) in sent.words.iter().zip(distilner::data::convert(&sent.tags, true)).zip(tags) {
                 s += &format!("{w} {g} {p}\n");
             }
             s.push('\n');

@@ -1,4 +1,5 @@
 //! The `distilner` command line: a thin shell over the library, one file per subcommand.
+mod bench;
 mod data;
 mod distill;
 mod eval;
@@ -6,7 +7,9 @@ mod finetune;
 mod init_student;
 mod inspect;
 mod pipeline;
+mod predict;
 mod score;
+mod serve;
 mod train_flags;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +49,12 @@ enum Cmd {
     Distill(distill::Args),
     /// Evaluate a model on a CoNLL file (every word scored).
     Eval(eval::Args),
+    /// Tag text, files (text, JSONL, CoNLL) with entities and character offsets.
+    Predict(predict::Args),
+    /// HTTP API: POST /predict, GET /health, GET /info (micro-batched).
+    Serve(serve::Args),
+    /// Inference speed (sentences/s, tokens/s, latency) vs the PyTorch eager baseline.
+    Bench(bench::Args),
     /// The main job: fine-tune the teacher, distil the student, report teacher vs student on test.
     Run(pipeline::Args),
 }
@@ -60,6 +69,9 @@ fn main() {
         Cmd::Finetune(a) => finetune::run(a),
         Cmd::Distill(a) => distill::run(a),
         Cmd::Eval(a) => eval::run(a),
+        Cmd::Predict(a) => predict::run(a),
+        Cmd::Serve(a) => serve::run(a),
+        Cmd::Bench(a) => bench::run(a),
         Cmd::Run(a) => pipeline::run(a),
     };
     if let Err(e) = r {

@@ -1,0 +1,148 @@
+//! Inference benchmark (`distilner bench`): distilner and the PyTorch eager baseline over the same
+//! sentences, sorted by length, batch sizes 1/8/32, median of several runs, p50/p99 per-batch latency.
+use crate::data::read_conll;
+use crate::infer::tagger::pad_batch;
+use crate::model::{load_dir, Head};
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct BatchStats {
+    pub sentences_per_s: f64,
+    pub tokens_per_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    pub engine: String,
+    pub model: String,
+    pub sentences: usize,
+    pub tokens: usize,
+    pub batches: BTreeMap<usize, BatchStats>,
+}
+
+/// Time distilner's forward + argmax the way `infer_reference.py` times PyTorch's.
+pub fn run_distilner(dir: &Path, data: &Path, batches: &[usize], runs: usize, threads: usize, limit: usize) -> Result<BenchResult> {
+    tch::set_num_threads(threads as i32);
+    let l = load_dir(dir, Head::Keep, tch::Device::Cpu)?;
+    let mut c = read_conll(data)?;
+    if limit > 0 {
+        c.sentences.truncate(limit);
+    }
+    let max = l.model.config.max_position.min(512) as usize;
+    let enc: Vec<Vec<i64>> = c
+        .sentences
+        .iter()
+        .map(|s| {
+            l.tokenizer.encode_words(&s.words).map(|e| {
+                let mut ids = e.input_ids;
+                if ids.len() > max {
+                    ids.truncate(max - 1);
+                    ids.push(l.tokenizer.sep_id);
+                }
+                ids
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut order: Vec<usize> = (0..enc.len()).collect();
+    order.sort_by_key(|&i| enc[i].len());
+    let ntok: usize = enc.iter().map(|e| e.len()).sum();
+    let mut out = BTreeMap::new();
+    for &bs in batches {
+        let tensors: Vec<_> = order
+            .chunks(bs)
+            .map(|b| pad_batch(&b.iter().map(|&i| enc[i].as_slice()).collect::<Vec<_>>(), l.tokenizer.pad_id, tch::Device::Cpu))
+            .collect();
+        let mut times = Vec::new();
+        let mut lat = Vec::new();
+        tch::no_grad(|| {
+            for (ids, mask) in tensors.iter().take(5) {
+                let _ = l.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+            }
+            for _ in 0..runs.max(1) {
+                let t0 = Instant::now();
+                for (ids, mask) in &tensors {
+                    let t1 = Instant::now();
+                    let _ = l.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                    lat.push(t1.elapsed().as_secs_f64() * 1000.0);
+                }
+                times.push(t0.elapsed().as_secs_f64());
+            }
+        });
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let med = times[times.len() / 2];
+        out.insert(
+            bs,
+            BatchStats {
+                sentences_per_s: enc.len() as f64 / med,
+                tokens_per_s: ntok as f64 / med,
+                p50_ms: lat[lat.len() / 2],
+                p99_ms: lat[((lat.len() as f64 * 0.99) as usize).min(lat.len() - 1)],
+            },
+        );
+    }
+    Ok(BenchResult { engine: "distilner".into(), model: dir.display().to_string(), sentences: enc.len(), tokens: ntok, batches: out })
+}
+
+/// Run `infer_reference.py` and read its JSON.
+#[allow(clippy::too_many_arguments)]
+pub fn run_reference(python: &Path, script: &Path, dir: &Path, data: &Path, batches: &[usize], runs: usize, threads: usize, limit: usize) -> Result<BenchResult> {
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(script).arg(dir).arg(data).arg("--batch");
+    for b in batches {
+        cmd.arg(b.to_string());
+    }
+    cmd.args(["--threads", &threads.to_string(), "--runs", &runs.to_string(), "--limit", &limit.to_string()]);
+    cmd.env("HF_HUB_OFFLINE", "1").env("TRANSFORMERS_OFFLINE", "1");
+    let o = cmd.output().with_context(|| format!("cannot run {}", python.display()))?;
+    if !o.status.success() {
+        bail!("{} failed: {}", script.display(), String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
+    }
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text.lines().rev().find(|l| l.trim_start().starts_with('{')).context("no JSON from the reference")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let mut out = BTreeMap::new();
+    for &b in batches {
+        if let Some(s) = v.get(format!("batch_{b}")) {
+            out.insert(b, serde_json::from_value(s.clone())?);
+        }
+    }
+    Ok(BenchResult {
+        engine: format!("pytorch {}", v["torch"].as_str().unwrap_or("?")),
+        model: dir.display().to_string(),
+        sentences: v["sentences"].as_u64().unwrap_or(0) as usize,
+        tokens: v["tokens"].as_u64().unwrap_or(0) as usize,
+        batches: out,
+    })
+}
+
+/// A markdown table of results.
+pub fn table(all: &[BenchResult], batches: &[usize]) -> String {
+    let mut s = String::from("| engine | model |");
+    for b in batches {
+        s += &format!(" sent/s b{b} | tok/s b{b} |");
+    }
+    s += " p50 ms b1 | p99 ms b1 |\n|---|---|";
+    s += &"---|---|".repeat(batches.len());
+    s += "---|---|\n";
+    for r in all {
+        s += &format!("| {} | {} |", r.engine, r.model);
+        for b in batches {
+            match r.batches.get(b) {
+                Some(x) => s += &format!(" {:.0} | {:.0} |", x.sentences_per_s, x.tokens_per_s),
+                None => s += " - | - |",
+            }
+        }
+        match r.batches.get(&1) {
+            Some(x) => s += &format!(" {:.2} | {:.2} |\n", x.p50_ms, x.p99_ms),
+            None => s += " - | - |\n",
+        }
+    }
+    s
+}

@@ -1,0 +1,49 @@
+//! `distilner serve --model M [--host 127.0.0.1] [--port 8080]`
+use anyhow::Result;
+use distilner::infer::TagOptions;
+use distilner::model::{hub, load_dir, Head};
+use distilner::serve::request::Limits;
+use distilner::serve::{serve, ServeOptions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    model: String,
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Gather concurrent requests for up to this many milliseconds into one batch.
+    #[arg(long, default_value_t = 5)]
+    max_wait_ms: u64,
+    /// Most texts in one model batch.
+    #[arg(long, default_value_t = 64)]
+    max_batch_texts: usize,
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+    #[arg(long, default_value_t = 20_000)]
+    max_text_chars: usize,
+    /// Most texts in one request.
+    #[arg(long, default_value_t = 64)]
+    max_batch: usize,
+    #[arg(long, default_value_t = 2)]
+    threads: i32,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    tch::set_num_threads(a.threads);
+    let l = load_dir(&hub::resolve(&a.model)?, Head::Keep, tch::Device::cuda_if_available())?;
+    serve(
+        l.model,
+        l.tokenizer,
+        ServeOptions {
+            host: a.host,
+            port: a.port,
+            limits: Limits { max_body_bytes: a.max_body_bytes, max_text_chars: a.max_text_chars, max_batch: a.max_batch },
+            max_wait_ms: a.max_wait_ms,
+            max_batch_texts: a.max_batch_texts,
+            tag: TagOptions { batch_size: a.max_batch_texts, ..TagOptions::default() },
+            model_name: a.model,
+        },
+    )
+}

@@ -1,0 +1,107 @@
+//! Text → words with offsets → sub-tokens → softmax scores per sub-token (long texts windowed, each
+//! sub-token scored by the window where it has the most context) → entities by an aggregation
+//! strategy. The JSON shapes are the Hugging Face token-classification pipeline's.
+use super::aggregate::{aggregate, Strategy};
+use super::tagger::{window_probs, TagOptions};
+use super::words::split_words;
+use crate::model::TokenClassifier;
+use crate::tokenize::{windows, NerTokenizer};
+use anyhow::Result;
+use tokenizers::{EncodeInput, InputSequence};
+
+/// One sub-token of the input with its scores.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Position in the full encoding ([CLS] is 0), as HF's `index`.
+    pub index: usize,
+    /// The token string (`##ing` for continuations).
+    pub text: String,
+    /// Character offsets into the input text.
+    pub start: usize,
+    pub end: usize,
+    /// Whether the token starts a word.
+    pub first_of_word: bool,
+    pub probs: Vec<f32>,
+}
+
+/// Char index of each byte offset (for HF-style character offsets).
+fn char_index(text: &str) -> Vec<usize> {
+    let mut idx = vec![0; text.len() + 1];
+    let mut c = 0;
+    for (b, ch) in text.char_indices() {
+        for k in 0..ch.len_utf8() {
+            idx[b + k] = c;
+        }
+        c += 1;
+    }
+    idx[text.len()] = c;
+    idx
+}
+
+/// Score every sub-token of each text.
+pub fn analyze(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], opt: &TagOptions) -> Result<Vec<Vec<Token>>> {
+    let opt = &opt.fit(model);
+    let mut all_windows = Vec::new();
+    let mut per_text = Vec::new();
+    for (t, text) in texts.iter().enumerate() {
+        let words = split_words(text);
+        let seq: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        let enc = tok
+            .inner
+            .encode_char_offsets(EncodeInput::Single(InputSequence::from(seq)), true)
+            .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
+        let ids: Vec<i64> = enc.get_ids().iter().map(|&i| i as i64).collect();
+        let wids: Vec<Option<usize>> = enc.get_word_ids().iter().map(|w| w.map(|w| w as usize)).collect();
+        let e = crate::tokenize::Encoding { input_ids: ids, word_ids: wids.clone() };
+        let wins = windows(t, &e, opt.max_len, opt.stride, tok.cls_id, tok.sep_id);
+        let first = all_windows.len();
+        all_windows.extend(wins);
+        per_text.push((words, enc, first..all_windows.len()));
+    }
+    let probs = window_probs(model, &all_windows, tok.pad_id, opt.batch_size);
+    let mut out = Vec::with_capacity(texts.len());
+    for (t, (words, enc, range)) in per_text.into_iter().enumerate() {
+        let cidx = char_index(texts[t]);
+        let body_len = enc.get_ids().len().saturating_sub(2);
+        // For each body token, the window (and position) with the largest margin.
+        let mut best: Vec<Option<(usize, usize, usize)>> = vec![None; body_len];
+        for k in range {
+            let w = &all_windows[k];
+            let n = w.input_ids.len() - 2;
+            for j in 0..n {
+                let margin = j.min(n - 1 - j);
+                let i = w.start + j;
+                if best[i].is_none_or(|(m, _, _)| margin > m) {
+                    best[i] = Some((margin, k, j + 1));
+                }
+            }
+        }
+        let mut tokens = Vec::with_capacity(body_len);
+        let mut prev_word = None;
+        for (i, b) in best.iter().enumerate() {
+            let pos = i + 1;
+            let Some(wid) = enc.get_word_ids()[pos] else { continue };
+            let (_, k, p) = b.expect("every token is in some window");
+            let (s, e) = enc.get_offsets()[pos];
+            let w = &words[wid as usize];
+            let (ws, we) = (cidx[w.start], cidx[w.end]);
+            tokens.push(Token {
+                index: pos,
+                text: enc.get_tokens()[pos].clone(),
+                start: (ws + s).min(we),
+                end: (ws + e).min(we),
+                first_of_word: prev_word != Some(wid),
+                probs: Vec::try_from(probs[k].get(p as i64)).unwrap_or_default(),
+            });
+            prev_word = Some(wid);
+        }
+        out.push(tokens);
+    }
+    Ok(out)
+}
+
+/// Tag texts and aggregate; one JSON array of entities per text.
+pub fn predict(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], strategy: Strategy, opt: &TagOptions) -> Result<Vec<serde_json::Value>> {
+    let analyzed = analyze(model, tok, texts, opt)?;
+    Ok(analyzed.iter().map(|toks| aggregate(toks, &model.labels, strategy)).collect())
+}

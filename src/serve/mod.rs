@@ -1,0 +1,6 @@
+//! Serve stage: an HTTP API over one loaded model, with micro-batching and input limits.
+pub mod batcher;
+pub mod request;
+pub mod server;
+
+pub use server::{serve, ServeOptions};

@@ -1,0 +1,152 @@
+//! The trainer on tiny models through the CLI: run-directory contents, determinism, resume after a
+//! kill, NaN stop, and distillation preflight refusals.
+mod common;
+use common::*;
+use std::path::Path;
+
+struct Fixture {
+    _model: tempfile::TempDir,
+    model: String,
+    work: tempfile::TempDir,
+    train: String,
+    dev: String,
+    test: String,
+}
+
+fn fixture() -> Fixture {
+    let m = tiny_model_dir("tiny-bert-ner");
+    let work = tempfile::tempdir().unwrap();
+    let train = conll_subset("eng.train", 120, work.path()).display().to_string();
+    let dev = conll_subset("eng.testa", 40, work.path()).display().to_string();
+    let test = conll_subset("eng.testb", 40, work.path()).display().to_string();
+    Fixture { model: m.path().display().to_string(), _model: m, work, train, dev, test }
+}
+
+fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let out = out.display().to_string();
+    let mut args = vec![
+        "finetune", "--model", &f.model, "--train", &f.train, "--dev", &f.dev, "--test", &f.test, "--out", &out,
+        "--epochs", "2", "--batch-size", "8", "--lr", "1e-3", "--threads", "1", "--save-every", "4", "--device", "cpu",
+    ];
+    args.extend_from_slice(extra);
+    distilner(&args)
+}
+
+fn dev_metrics(run: &Path) -> serde_json::Value {
+    read_json(&run.join("metrics.json"))["dev"].clone()
+}
+
+#[test]
+fn finetune_writes_a_complete_run_and_is_deterministic() {
+    let f = fixture();
+    let a = f.work.path().join("a");
+    let (ok, out, err) = finetune(&f, &a, &[]);
+    assert!(ok, "{out}\n{err}");
+    for file in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
+        "special_tokens_map.json", "metrics.json", "metrics.jsonl", "README.md", "loss.png", "dev_f1.png", "train_config.toml"] {
+        assert!(a.join(file).exists(), "missing {file}");
+    }
+    let m = read_json(&a.join("metrics.json"));
+    for split in ["dev", "test"] {
+        for k in ["precision", "recall", "f1", "accuracy"] {
+            assert!(m[split][k].is_number(), "{split}.{k}");
+        }
+    }
+    assert_eq!(m["history"].as_array().unwrap().len(), 2);
+    let card = std::fs::read_to_string(a.join("README.md")).unwrap();
+    assert!(card.starts_with("---\n") && card.contains("model-index:") && card.contains("split: test"));
+    assert!(card.contains("| Training Loss | Epoch | Step | Validation Loss | Precision | Recall | F1 | Accuracy |"));
+    let cfg = read_json(&a.join("config.json"));
+    assert_eq!(cfg["id2label"]["0"], "O");
+    assert_eq!(cfg["architectures"][0], "BertForTokenClassification");
+
+    let b = f.work.path().join("b");
+    let (ok, _, err) = finetune(&f, &b, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(dev_metrics(&a), dev_metrics(&b));
+    assert_eq!(std::fs::read(a.join("model.safetensors")).unwrap(), std::fs::read(b.join("model.safetensors")).unwrap());
+
+    // Another seed gives other weights (the comparison above can fail).
+    let c = f.work.path().join("c");
+    assert!(finetune(&f, &c, &["--seed", "7"]).0);
+    assert_ne!(std::fs::read(a.join("model.safetensors")).unwrap(), std::fs::read(c.join("model.safetensors")).unwrap());
+
+    // An existing run is not overwritten without --resume.
+    let (ok, _, err) = finetune(&f, &a, &[]);
+    assert!(!ok && err.contains("--resume"), "{err}");
+}
+
+#[test]
+fn resume_after_kill_matches_uninterrupted_run() {
+    let f = fixture();
+    let full = f.work.path().join("full");
+    assert!(finetune(&f, &full, &[]).0);
+    // 120 sentences / batch 8 = 15 steps per epoch: die mid-epoch 2 (after a save at step 16).
+    for (kill_at, name) in [(18, "k18"), (9, "k9")] {
+        let run = f.work.path().join(name);
+        let (ok, _, _) = finetune(&f, &run, &["--exit-after-step", &kill_at.to_string()]);
+        assert!(!ok, "the injected kill must stop the process");
+        assert!(!run.join("metrics.json").exists());
+        let (ok, _, err) = finetune(&f, &run, &["--resume"]);
+        assert!(ok, "{err}");
+        assert!(err.contains("resuming"), "{err}");
+        assert_eq!(dev_metrics(&full), dev_metrics(&run), "resumed after step {kill_at}");
+        assert_eq!(std::fs::read(full.join("model.safetensors")).unwrap(), std::fs::read(run.join("model.safetensors")).unwrap());
+    }
+}
+
+#[test]
+fn nan_loss_stops_with_a_clear_message_and_keeps_state() {
+    let f = fixture();
+    let run = f.work.path().join("nan");
+    let (ok, _, err) = finetune(&f, &run, &["--inject-nan-at-step", "10"]);
+    assert!(!ok);
+    assert!(err.contains("NaN") && err.contains("step 10") && err.contains("--lr"), "{err}");
+    let st = run.join("checkpoint/state.safetensors");
+    assert!(st.exists(), "the last good state (step 8) is kept");
+    // No temp files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(run.join("checkpoint")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn distill_refuses_unmappable_labels_and_prints_the_mapping() {
+    let f = fixture();
+    // A teacher whose labels are LABEL_0..8 (names that do not match the data).
+    let t = tiny_model_dir("tiny-bert-ner");
+    let cfg_path = t.path().join("config.json");
+    let mut cfg = read_json(&cfg_path);
+    for i in 0..9 {
+        cfg["id2label"][i.to_string()] = format!("LABEL_{i}").into();
+    }
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+    let out = f.work.path().join("s").display().to_string();
+    let tdir = t.path().display().to_string();
+    let (ok, _, err) = distilner(&["distill", "--teacher", &tdir, "--train", &f.train, "--dev", &f.dev, "--out", &out, "--threads", "1"]);
+    assert!(!ok);
+    assert!(err.contains("MISSING") && err.contains("LABEL_0") && err.contains("--label-map"), "{err}");
+    // With a label map, preflight passes labels and reaches the teacher check (a random teacher is refused).
+    let map = "LABEL_0=O,LABEL_1=B-PER,LABEL_2=I-PER,LABEL_3=B-ORG,LABEL_4=I-ORG,LABEL_5=B-LOC,LABEL_6=I-LOC,LABEL_7=B-MISC,LABEL_8=I-MISC";
+    let (ok, _, err) = distilner(&["distill", "--teacher", &tdir, "--train", &f.train, "--dev", &f.dev, "--out", &out, "--threads", "1", "--label-map", map]);
+    assert!(!ok);
+    assert!(err.contains("teacher scores dev F1") && err.contains("0.0165"), "{err}");
+}
+
+#[test]
+fn distill_tiny_end_to_end() {
+    let f = fixture();
+    let (ok, out, err) = distilner(&[
+        "distill", "--teacher", &f.model, "--student-layers", "1", "--train", &f.train, "--dev", &f.dev, "--test", &f.test,
+        "--out", &f.work.path().join("s").display().to_string(), "--threads", "1", "--epochs", "1", "--batch-size", "8",
+        "--min-teacher-f1", "0",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let s = f.work.path().join("s");
+    let cfg = read_json(&s.join("config.json"));
+    assert_eq!(cfg["architectures"][0], "DistilBertForTokenClassification");
+    assert_eq!(cfg["n_layers"], 1);
+    let m = read_json(&s.join("metrics.json"));
+    assert!(m["teacher"]["test_f1"].is_number());
+    let card = std::fs::read_to_string(s.join("README.md")).unwrap();
+    assert!(card.contains("## Teacher vs student") && card.contains("distillation:"));
+}
