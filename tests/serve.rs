@@ -1,0 +1,96 @@
+//! The HTTP API in-process on loopback: answers, HF-shaped JSON, 4xx on bad input, concurrent
+//! requests micro-batched and answered exactly like single ones.
+mod common;
+use common::*;
+use distilner::infer::{predict, Strategy, TagOptions};
+use distilner::model::{load_dir, Head};
+use distilner::serve::client::request;
+use distilner::serve::request::Limits;
+use distilner::serve::server::router;
+use distilner::serve::ServeOptions;
+use serde_json::Value;
+
+/// Same entities, offsets and words; scores equal up to float rounding (batch composition differs).
+fn same_entities(a: &Value, b: &Value) {
+    let (a, b) = (a.as_array().unwrap(), b.as_array().unwrap());
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        for k in ["entity", "index", "word", "start", "end"] {
+            assert_eq!(x[k], y[k], "{k}");
+        }
+        assert!((x["score"].as_f64().unwrap() - y["score"].as_f64().unwrap()).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn serve_predicts_batches_and_rejects_bad_requests() {
+    tch::set_num_threads(1);
+    let m = tiny_model_dir("tiny-bert-ner");
+    let l = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
+    let texts: Vec<String> = (0..12).map(|i| format!("Peter Blackburn flew from Paris to Berlin {i} times .")).collect();
+    let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
+    let expected = predict(&l.model, &l.tokenizer, &refs, Strategy::None, &TagOptions::default()).unwrap();
+    let l2 = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
+    let opts = ServeOptions {
+        host: "127.0.0.1".into(),
+        port: 0,
+        limits: Limits { max_body_bytes: 4096, max_text_chars: 500, max_batch: 4 },
+        max_wait_ms: 20,
+        max_batch_texts: 16,
+        tag: TagOptions::default(),
+        model_name: "tiny".into(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async move {
+        let (app, _w) = router(l2.model, l2.tokenizer, &opts);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let (s, b) = request(&addr, "GET", "/health", b"").await.unwrap();
+        assert_eq!((s, String::from_utf8_lossy(&b).contains("ok")), (200, true));
+        let (s, b) = request(&addr, "GET", "/info", b"").await.unwrap();
+        let info: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!((s, info["labels"][0].as_str()), (200, Some("O")));
+        assert_eq!(info["max_length"], 64);
+
+        // Concurrent single-text requests are gathered into batches; each answer equals the direct one.
+        let mut handles = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            let addr = addr.clone();
+            let body = serde_json::json!({"inputs": t, "parameters": {"aggregation_strategy": "none"}}).to_string();
+            handles.push(tokio::spawn(async move { (i, request(&addr, "POST", "/predict", body.as_bytes()).await.unwrap()) }));
+        }
+        for h in handles {
+            let (i, (s, b)) = h.await.unwrap();
+            assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
+            let got: Value = serde_json::from_slice(&b).unwrap();
+            same_entities(&got, &expected[i]);
+        }
+        // A list input gives a list of lists.
+        let (s, b) = request(&addr, "POST", "/predict", br#"{"inputs": ["Paris", "Rome"]}"#).await.unwrap();
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!((s, v.as_array().map(|a| a.len())), (200, Some(2)));
+
+        let too_long = serde_json::json!({"inputs": "x".repeat(600)}).to_string();
+        let big = vec![b' '; 5000];
+        let bad: Vec<(&[u8], u16)> = vec![
+            (b"{not json", 400),
+            (b"\xff\xfe\x00", 400),
+            (br#"{"inputs": 5}"#, 422),
+            (br#"{"inputs": ""}"#, 422),
+            (br#"{"inputs": ["a","b","c","d","e"]}"#, 422),
+            (too_long.as_bytes(), 413),
+            (&big, 413),
+        ];
+        for (body, want) in bad {
+            let (s, b) = request(&addr, "POST", "/predict", body).await.unwrap();
+            assert_eq!(s, want, "{}", String::from_utf8_lossy(&b));
+            let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+            assert!(v["error"].is_string(), "JSON error body expected: {}", String::from_utf8_lossy(&b));
+        }
+        // Still alive after the bad requests.
+        let (s, _) = request(&addr, "POST", "/predict", br#"{"inputs": "Paris"}"#).await.unwrap();
+        assert_eq!(s, 200);
+    });
+}
