@@ -6,11 +6,22 @@ use std::time::Instant;
 use tch::{Device, Kind, Tensor};
 
 fn main() {
-    let threads: i32 = std::env::var("THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
-    let seq: i64 = std::env::var("SEQ").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let threads: i32 = std::env::var("THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let seq: i64 = std::env::var("SEQ")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
     tch::set_num_threads(threads);
     let labels = LabelSet::new((0..9).map(|i| format!("L{i}")).collect());
-    let l = load_dir(std::path::Path::new("models/all-MiniLM-L6-v2"), Head::ForLabels(&labels), Device::Cpu).unwrap();
+    let l = load_dir(
+        std::path::Path::new("models/all-MiniLM-L6-v2"),
+        Head::ForLabels(&labels),
+        Device::Cpu,
+    )
+    .unwrap();
     let m = l.model;
     let mut opt = AdamW::new(&m.vs, 0.9, 0.999, 1e-8, 0.01);
     let ids = Tensor::randint(30000, [32, seq], (Kind::Int64, Device::Cpu));

@@ -27,7 +27,14 @@ pub struct BenchResult {
 }
 
 /// Time distilner's forward + argmax the way `infer_reference.py` times PyTorch's.
-pub fn run_distilner(dir: &Path, data: &Path, batches: &[usize], runs: usize, threads: usize, limit: usize) -> Result<BenchResult> {
+pub fn run_distilner(
+    dir: &Path,
+    data: &Path,
+    batches: &[usize],
+    runs: usize,
+    threads: usize,
+    limit: usize,
+) -> Result<BenchResult> {
     tch::set_num_threads(threads as i32);
     let l = load_dir(dir, Head::Keep, tch::Device::Cpu)?;
     let mut c = read_conll(data)?;
@@ -56,19 +63,33 @@ pub fn run_distilner(dir: &Path, data: &Path, batches: &[usize], runs: usize, th
     for &bs in batches {
         let tensors: Vec<_> = order
             .chunks(bs)
-            .map(|b| pad_batch(&b.iter().map(|&i| enc[i].as_slice()).collect::<Vec<_>>(), l.tokenizer.pad_id, tch::Device::Cpu))
+            .map(|b| {
+                pad_batch(
+                    &b.iter().map(|&i| enc[i].as_slice()).collect::<Vec<_>>(),
+                    l.tokenizer.pad_id,
+                    tch::Device::Cpu,
+                )
+            })
             .collect();
         let mut times = Vec::new();
         let mut lat = Vec::new();
         tch::no_grad(|| {
             for (ids, mask) in tensors.iter().take(5) {
-                let _ = l.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                let _ = l
+                    .model
+                    .forward(ids, mask, false, false)
+                    .logits
+                    .argmax(-1, false);
             }
             for _ in 0..runs.max(1) {
                 let t0 = Instant::now();
                 for (ids, mask) in &tensors {
                     let t1 = Instant::now();
-                    let _ = l.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                    let _ = l
+                        .model
+                        .forward(ids, mask, false, false)
+                        .logits
+                        .argmax(-1, false);
                     lat.push(t1.elapsed().as_secs_f64() * 1000.0);
                 }
                 times.push(t0.elapsed().as_secs_f64());
@@ -87,25 +108,61 @@ pub fn run_distilner(dir: &Path, data: &Path, batches: &[usize], runs: usize, th
             },
         );
     }
-    Ok(BenchResult { engine: "distilner".into(), model: dir.display().to_string(), sentences: enc.len(), tokens: ntok, batches: out })
+    Ok(BenchResult {
+        engine: "distilner".into(),
+        model: dir.display().to_string(),
+        sentences: enc.len(),
+        tokens: ntok,
+        batches: out,
+    })
 }
 
 /// Run `infer_reference.py` and read its JSON.
 #[allow(clippy::too_many_arguments)]
-pub fn run_reference(python: &Path, script: &Path, dir: &Path, data: &Path, batches: &[usize], runs: usize, threads: usize, limit: usize) -> Result<BenchResult> {
+pub fn run_reference(
+    python: &Path,
+    script: &Path,
+    dir: &Path,
+    data: &Path,
+    batches: &[usize],
+    runs: usize,
+    threads: usize,
+    limit: usize,
+) -> Result<BenchResult> {
     let mut cmd = std::process::Command::new(python);
     cmd.arg(script).arg(dir).arg(data).arg("--batch");
     for b in batches {
         cmd.arg(b.to_string());
     }
-    cmd.args(["--threads", &threads.to_string(), "--runs", &runs.to_string(), "--limit", &limit.to_string()]);
-    cmd.env("HF_HUB_OFFLINE", "1").env("TRANSFORMERS_OFFLINE", "1");
-    let o = cmd.output().with_context(|| format!("cannot run {}", python.display()))?;
+    cmd.args([
+        "--threads",
+        &threads.to_string(),
+        "--runs",
+        &runs.to_string(),
+        "--limit",
+        &limit.to_string(),
+    ]);
+    cmd.env("HF_HUB_OFFLINE", "1")
+        .env("TRANSFORMERS_OFFLINE", "1");
+    let o = cmd
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
     if !o.status.success() {
-        bail!("{} failed: {}", script.display(), String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
+        bail!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
     }
     let text = String::from_utf8_lossy(&o.stdout);
-    let line = text.lines().rev().find(|l| l.trim_start().starts_with('{')).context("no JSON from the reference")?;
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .context("no JSON from the reference")?;
     let v: serde_json::Value = serde_json::from_str(line)?;
     let mut out = BTreeMap::new();
     for &b in batches {

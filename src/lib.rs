@@ -4,12 +4,12 @@
 //! [`eval`] → [`export`] / [`infer`] / [`serve`].
 pub mod bench;
 pub mod data;
-pub mod eval;
-pub mod tokenize;
-pub mod model;
-pub mod util;
-pub mod infer;
-pub mod train;
 pub mod distill;
+pub mod eval;
 pub mod export;
+pub mod infer;
+pub mod model;
 pub mod serve;
+pub mod tokenize;
+pub mod train;
+pub mod util;

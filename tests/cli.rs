@@ -6,14 +6,26 @@ use common::*;
 #[test]
 fn data_stats_reproduces_the_shared_readme_table() {
     let d = shared().join("data/conll2003");
-    let files: Vec<String> = ["eng.train", "eng.testa", "eng.testb"].iter().map(|f| d.join(f).display().to_string()).collect();
+    let files: Vec<String> = ["eng.train", "eng.testa", "eng.testb"]
+        .iter()
+        .map(|f| d.join(f).display().to_string())
+        .collect();
     let mut args = vec!["data", "stats"];
     args.extend(files.iter().map(|s| s.as_str()));
     let (ok, out, err) = distilner(&args);
     assert!(ok, "{err}");
-    assert!(out.contains("| 946 | 14,041 | 203,621 | 6,600 | 7,140 | 6,321 | 3,438 | IOB1 |"), "{out}");
-    assert!(out.contains("| 216 | 3,250 | 51,362 | 1,842 | 1,837 | 1,341 | 922 | IOB1 |"), "{out}");
-    assert!(out.contains("| 231 | 3,453 | 46,435 | 1,617 | 1,668 | 1,661 | 702 | IOB1 |"), "{out}");
+    assert!(
+        out.contains("| 946 | 14,041 | 203,621 | 6,600 | 7,140 | 6,321 | 3,438 | IOB1 |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 216 | 3,250 | 51,362 | 1,842 | 1,837 | 1,341 | 922 | IOB1 |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 231 | 3,453 | 46,435 | 1,617 | 1,668 | 1,661 | 702 | IOB1 |"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -23,7 +35,12 @@ fn score_is_a_conlleval_drop_in() {
     for i in [0usize, 17, 299] {
         let c = &cases[i];
         let mut text = String::new();
-        for (g, p) in c["gold"].as_array().unwrap().iter().zip(c["pred"].as_array().unwrap()) {
+        for (g, p) in c["gold"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(c["pred"].as_array().unwrap())
+        {
             for (a, b) in g.as_array().unwrap().iter().zip(p.as_array().unwrap()) {
                 text += &format!("tok POS {} {}\n", a.as_str().unwrap(), b.as_str().unwrap());
             }
@@ -37,15 +54,23 @@ fn score_is_a_conlleval_drop_in() {
         let (ok, out, _) = distilner(&["score", f.to_str().unwrap(), "--json", "--mode", "strict"]);
         assert!(ok);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert!((v["f1"].as_f64().unwrap() - c["strict_iob2"]["f1"].as_f64().unwrap()).abs() < 1e-9);
+        assert!(
+            (v["f1"].as_f64().unwrap() - c["strict_iob2"]["f1"].as_f64().unwrap()).abs() < 1e-9
+        );
     }
     let bad = dir.path().join("bad.txt");
     std::fs::write(&bad, "a O O\nb B-PER B-PER\nc X-PER O\n").unwrap();
     let (ok, _, err) = distilner(&["score", bad.to_str().unwrap()]);
-    assert!(!ok && err.contains("bad.txt:3") && err.contains("X-PER"), "{err}");
+    assert!(
+        !ok && err.contains("bad.txt:3") && err.contains("X-PER"),
+        "{err}"
+    );
     std::fs::write(&bad, b"a O O\n\xff O O\n").unwrap();
     let (ok, _, err) = distilner(&["score", bad.to_str().unwrap()]);
-    assert!(!ok && err.contains("bad.txt:2") && err.contains("UTF-8"), "{err}");
+    assert!(
+        !ok && err.contains("bad.txt:2") && err.contains("UTF-8"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -56,14 +81,21 @@ fn bad_data_files_get_file_line_errors_not_panics() {
         ("bad_tag.txt", b"EU B-ORG\nx Q-ORG\n", "bad_tag.txt:2"),
         ("empty.txt", b"", "empty"),
         ("nosent.txt", b"-DOCSTART- -X- O\n\n\n", "no sentences"),
-        ("latin1.txt", b"Z\xfcrich B-LOC\n", "latin1.txt:1: invalid UTF-8"),
+        (
+            "latin1.txt",
+            b"Z\xfcrich B-LOC\n",
+            "latin1.txt:1: invalid UTF-8",
+        ),
     ];
     for (name, bytes, want) in cases {
         let p = dir.path().join(name);
         std::fs::write(&p, bytes).unwrap();
         let (ok, out, err) = distilner(&["data", "stats", p.to_str().unwrap()]);
         assert!(!ok, "{name}: {out}");
-        assert!(err.contains(want) && !err.contains("panicked"), "{name}: {err}");
+        assert!(
+            err.contains(want) && !err.contains("panicked"),
+            "{name}: {err}"
+        );
     }
 }
 
@@ -72,37 +104,98 @@ fn init_student_inspect_eval_and_predict_on_a_tiny_model() {
     let m = tiny_model_dir("tiny-bert-ner");
     let work = tempfile::tempdir().unwrap();
     let s = work.path().join("student");
-    let (ok, out, err) = distilner(&["init-student", "--teacher", m.path().to_str().unwrap(), "--layers", "1", "--out", s.to_str().unwrap()]);
+    let (ok, out, err) = distilner(&[
+        "init-student",
+        "--teacher",
+        m.path().to_str().unwrap(),
+        "--layers",
+        "1",
+        "--out",
+        s.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("from teacher layers [1]"), "{out}");
     let (ok, out, err) = distilner(&["inspect", s.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(out.contains("DistilBert") && out.contains("layers:       1") && out.contains("cased") && out.contains("B-MISC"), "{out}");
+    assert!(
+        out.contains("DistilBert")
+            && out.contains("layers:       1")
+            && out.contains("cased")
+            && out.contains("B-MISC"),
+        "{out}"
+    );
 
     let test = conll_subset("eng.testb", 20, work.path());
-    let (ok, out, err) = distilner(&["eval", "--model", s.to_str().unwrap(), "--data", test.to_str().unwrap(), "--conlleval"]);
+    let (ok, out, err) = distilner(&[
+        "eval",
+        "--model",
+        s.to_str().unwrap(),
+        "--data",
+        test.to_str().unwrap(),
+        "--conlleval",
+    ]);
     assert!(ok, "{err}");
     assert!(out.starts_with("processed "), "{out}");
 
-    let (ok, out, err) = distilner(&["predict", "--model", s.to_str().unwrap(), "--aggregation", "none", "Zürich  and\tBerlin 🙂"]);
+    let (ok, out, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--aggregation",
+        "none",
+        "Zürich  and\tBerlin 🙂",
+    ]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let text: Vec<char> = "Zürich  and\tBerlin 🙂".chars().collect();
     for e in v.as_array().unwrap() {
-        let (a, b) = (e["start"].as_u64().unwrap() as usize, e["end"].as_u64().unwrap() as usize);
+        let (a, b) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
         assert!(a < b && b <= text.len(), "{e}");
     }
     let jl = work.path().join("docs.jsonl");
     std::fs::write(&jl, "{\"text\": \"Paris\"}\n{\"text\": \"Rome\"}\n").unwrap();
-    let (ok, out, err) = distilner(&["predict", "--model", s.to_str().unwrap(), "--input", jl.to_str().unwrap(), "--format", "jsonl"]);
+    let (ok, out, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--input",
+        jl.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().count(), 2);
-    let (ok, out, err) = distilner(&["predict", "--model", s.to_str().unwrap(), "--input", test.to_str().unwrap(), "--format", "conll"]);
+    let (ok, out, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--input",
+        test.to_str().unwrap(),
+        "--format",
+        "conll",
+    ]);
     assert!(ok, "{err}");
-    let n_words = std::fs::read_to_string(&test).unwrap().lines().filter(|l| !l.trim().is_empty()).count();
-    assert_eq!(out.lines().filter(|l| !l.trim().is_empty()).count(), n_words, "every word gets a prediction");
+    let n_words = std::fs::read_to_string(&test)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(
+        out.lines().filter(|l| !l.trim().is_empty()).count(),
+        n_words,
+        "every word gets a prediction"
+    );
     std::fs::write(&jl, "{\"txt\": 1}\n").unwrap();
-    let (ok, _, err) = distilner(&["predict", "--model", s.to_str().unwrap(), "--input", jl.to_str().unwrap()]);
+    let (ok, _, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--input",
+        jl.to_str().unwrap(),
+    ]);
     assert!(!ok && err.contains("docs.jsonl:1"), "{err}");
 }
 
@@ -128,7 +221,10 @@ fn hub_ids_resolve_from_the_hf_cache_offline() {
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("0123abcd") && out.contains("layers:       2"), "{out}");
+    assert!(
+        out.contains("0123abcd") && out.contains("layers:       2"),
+        "{out}"
+    );
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
         .args(["inspect", "acme/missing"])
         .env("HF_HOME", home.path())
@@ -136,7 +232,10 @@ fn hub_ids_resolve_from_the_hf_cache_offline() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("not in the Hugging Face cache"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("not in the Hugging Face cache"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -147,20 +246,29 @@ fn broken_checkpoints_get_clear_errors() {
     let w = std::fs::read(p.join("model.safetensors")).unwrap();
     std::fs::write(p.join("model.safetensors"), &w[..w.len() / 2]).unwrap();
     let (ok, _, err) = distilner(&["inspect", p.to_str().unwrap()]);
-    assert!(!ok && err.contains("model.safetensors") && err.contains("truncated or corrupt"), "{err}");
+    assert!(
+        !ok && err.contains("model.safetensors") && err.contains("truncated or corrupt"),
+        "{err}"
+    );
     std::fs::write(p.join("model.safetensors"), &w).unwrap();
     // Config shapes that disagree with the weights.
     let mut cfg = read_json(&p.join("config.json"));
     cfg["intermediate_size"] = 256.into();
     std::fs::write(p.join("config.json"), cfg.to_string()).unwrap();
     let (ok, _, err) = distilner(&["inspect", p.to_str().unwrap()]);
-    assert!(!ok && err.contains("does not belong to these weights"), "{err}");
+    assert!(
+        !ok && err.contains("does not belong to these weights"),
+        "{err}"
+    );
     cfg["intermediate_size"] = 128.into();
     // A tokenizer larger than the model's vocabulary.
     cfg["vocab_size"] = 500.into();
     std::fs::write(p.join("config.json"), cfg.to_string()).unwrap();
     let (ok, _, err) = distilner(&["inspect", p.to_str().unwrap()]);
-    assert!(!ok && (err.contains("vocab_size") || err.contains("shape")), "{err}");
+    assert!(
+        !ok && (err.contains("vocab_size") || err.contains("shape")),
+        "{err}"
+    );
     // pytorch_model.bin only.
     std::fs::remove_file(p.join("model.safetensors")).unwrap();
     std::fs::write(p.join("pytorch_model.bin"), b"x").unwrap();

@@ -18,7 +18,11 @@ fn check_against_python(dir: &std::path::Path, arch: &str) {
     let enc = l.tokenizer.encode_words(&words).unwrap();
     let n = enc.input_ids.len() as i64;
     let ids = Tensor::from_slice(&enc.input_ids).view([1, n]);
-    let ours = l.model.forward(&ids, &ids.ones_like(), false, false).logits.squeeze_dim(0);
+    let ours = l
+        .model
+        .forward(&ids, &ids.ones_like(), false, false)
+        .logits
+        .squeeze_dim(0);
     let o = std::process::Command::new(python())
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hf_load.py"))
         .arg(dir)
@@ -27,10 +31,14 @@ fn check_against_python(dir: &std::path::Path, arch: &str) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap();
     assert_eq!(v["class"], arch);
     let py_ids: Vec<i64> = serde_json::from_value(v["input_ids"].clone()).unwrap();
-    assert_eq!(py_ids, enc.input_ids, "tokenizer files give the same ids in Python");
+    assert_eq!(
+        py_ids, enc.input_ids,
+        "tokenizer files give the same ids in Python"
+    );
     let py: Vec<Vec<f32>> = serde_json::from_value(v["logits"].clone()).unwrap();
     let py = Tensor::from_slice(&py.concat()).view([n, -1]);
     let d = (&ours - py).abs().max().double_value(&[]);
@@ -61,7 +69,10 @@ fn save_then_load_gives_identical_outputs() {
     let l2 = load_dir(work.path(), Head::Keep, Device::Cpu).unwrap();
     let ids = Tensor::from_slice(&[101i64, 200, 300, 400, 102]).view([1, 5]);
     let a = l.model.forward(&ids, &ids.ones_like(), false, false).logits;
-    let b = l2.model.forward(&ids, &ids.ones_like(), false, false).logits;
+    let b = l2
+        .model
+        .forward(&ids, &ids.ones_like(), false, false)
+        .logits;
     assert_eq!((a - b).abs().max().double_value(&[]), 0.0);
     assert_eq!(l2.model.labels, l.model.labels);
     assert_eq!(l2.tokenizer.lowercase, l.tokenizer.lowercase);

@@ -21,10 +21,14 @@ fn reference() -> HashMap<String, Tensor> {
 fn check_family(family: &str, dir: &str) {
     tch::set_num_threads(1);
     let r = reference();
-    let (model, new_head) = load_model(&common::testvectors().join(dir), Head::Keep, Device::Cpu).unwrap();
+    let (model, new_head) =
+        load_model(&common::testvectors().join(dir), Head::Keep, Device::Cpu).unwrap();
     assert!(!new_head);
     let out = model.forward(&r["input_ids"], &r["attention_mask"], false, false);
-    let d = max_diff(out.hidden_states.last().unwrap(), &r[&format!("{family}.last_hidden")]);
+    let d = max_diff(
+        out.hidden_states.last().unwrap(),
+        &r[&format!("{family}.last_hidden")],
+    );
     assert!(d < 1e-5, "{family} last hidden differs by {d}");
     let d = max_diff(&out.logits, &r[&format!("{family}.logits")]);
     assert!(d < 1e-5, "{family} logits differ by {d}");
@@ -60,13 +64,25 @@ fn tiny_distilbert_matches_transformers() {
 fn student_with_all_layers_reproduces_tiny_teacher() {
     tch::set_num_threads(1);
     let r = reference();
-    let (teacher, _) = load_model(&common::testvectors().join("tiny-bert-ner"), Head::Keep, Device::Cpu).unwrap();
+    let (teacher, _) = load_model(
+        &common::testvectors().join("tiny-bert-ner"),
+        Head::Keep,
+        Device::Cpu,
+    )
+    .unwrap();
     let student = build_student(&teacher, &[0, 1]).unwrap();
-    let t = teacher.forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
-    let s = student.forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    let t = teacher
+        .forward(&r["input_ids"], &r["attention_mask"], false, false)
+        .logits;
+    let s = student
+        .forward(&r["input_ids"], &r["attention_mask"], false, false)
+        .logits;
     assert!(max_diff(&t, &s) < 1e-5);
     // Dropping a layer must change the output (the test can fail).
-    let s1 = build_student(&teacher, &[0]).unwrap().forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    let s1 = build_student(&teacher, &[0])
+        .unwrap()
+        .forward(&r["input_ids"], &r["attention_mask"], false, false)
+        .logits;
     assert!(max_diff(&t, &s1) > 1e-3);
 }
 
@@ -74,21 +90,37 @@ fn student_with_all_layers_reproduces_tiny_teacher() {
 fn minilm_hidden_states_and_student_match() {
     tch::set_num_threads(1);
     let dir = common::minilm();
-    assert!(dir.join("model.safetensors").exists(), "{} missing: run ./setup.sh", dir.display());
+    assert!(
+        dir.join("model.safetensors").exists(),
+        "{} missing: run ./setup.sh",
+        dir.display()
+    );
     let labels = LabelSet::new(["O", "B-PER", "I-PER"].map(String::from).to_vec());
     tch::manual_seed(0);
     let (model, new_head) = load_model(&dir, Head::ForLabels(&labels), Device::Cpu).unwrap();
-    assert!(new_head, "MiniLM has no head: a new one is sized from the labels");
+    assert!(
+        new_head,
+        "MiniLM has no head: a new one is sized from the labels"
+    );
     let r = read_safetensors(&common::testvectors().join("minilm_reference.safetensors")).unwrap();
     let out = model.forward(&r["input_ids"], &r["attention_mask"], false, false);
     // Compare real tokens only (padding rows are not meaningful).
     let m = r["attention_mask"].to_kind(Kind::Bool).unsqueeze(-1);
-    let got = out.hidden_states.last().unwrap().masked_fill(&m.logical_not(), 0.0);
+    let got = out
+        .hidden_states
+        .last()
+        .unwrap()
+        .masked_fill(&m.logical_not(), 0.0);
     let want = r["last_hidden"].masked_fill(&m.logical_not(), 0.0);
     let d = max_diff(&got, &want);
     assert!(d < 1e-4, "MiniLM last hidden differs by {d}");
     let student = build_student(&model, &[0, 1, 2, 3, 4, 5]).unwrap();
-    let s = student.forward(&r["input_ids"], &r["attention_mask"], false, false).logits;
+    let s = student
+        .forward(&r["input_ids"], &r["attention_mask"], false, false)
+        .logits;
     let d = max_diff(&out.logits, &s);
-    assert!(d < 1e-5, "full-depth student differs from MiniLM teacher by {d}");
+    assert!(
+        d < 1e-5,
+        "full-depth student differs from MiniLM teacher by {d}"
+    );
 }

@@ -11,7 +11,11 @@ use proptest::prelude::*;
 fn tag() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("O".to_string()),
-        (prop_oneof![Just("B"), Just("I")], prop_oneof![Just("PER"), Just("LOC"), Just("ORG")]).prop_map(|(p, t)| format!("{p}-{t}")),
+        (
+            prop_oneof![Just("B"), Just("I")],
+            prop_oneof![Just("PER"), Just("LOC"), Just("ORG")]
+        )
+            .prop_map(|(p, t)| format!("{p}-{t}")),
     ]
 }
 

@@ -30,7 +30,11 @@ fn check(case: usize, r: &Report, want: &Value) {
         close(g.precision, &w["precision"], &format!("{ty} precision"));
         close(g.recall, &w["recall"], &format!("{ty} recall"));
         close(g.f1, &w["f1"], &format!("{ty} f1"));
-        assert_eq!(g.support as u64, w["support"].as_u64().unwrap(), "case {case} {ty} support");
+        assert_eq!(
+            g.support as u64,
+            w["support"].as_u64().unwrap(),
+            "case {case} {ty} support"
+        );
     }
 }
 
@@ -53,6 +57,10 @@ fn all_metric_cases_match_seqeval_and_conlleval() {
             text += "\n";
         }
         let (_, out) = conlleval::run(&text, "case", Mode::Default).unwrap();
-        assert_eq!(out, c["conlleval_output"].as_str().unwrap(), "case {i} conlleval text");
+        assert_eq!(
+            out,
+            c["conlleval_output"].as_str().unwrap(),
+            "case {i} conlleval text"
+        );
     }
 }

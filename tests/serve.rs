@@ -27,20 +27,37 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
     tch::set_num_threads(1);
     let m = tiny_model_dir("tiny-bert-ner");
     let l = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
-    let texts: Vec<String> = (0..12).map(|i| format!("Peter Blackburn flew from Paris to Berlin {i} times .")).collect();
+    let texts: Vec<String> = (0..12)
+        .map(|i| format!("Peter Blackburn flew from Paris to Berlin {i} times ."))
+        .collect();
     let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
-    let expected = predict(&l.model, &l.tokenizer, &refs, Strategy::None, &TagOptions::default()).unwrap();
+    let expected = predict(
+        &l.model,
+        &l.tokenizer,
+        &refs,
+        Strategy::None,
+        &TagOptions::default(),
+    )
+    .unwrap();
     let l2 = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
     let opts = ServeOptions {
         host: "127.0.0.1".into(),
         port: 0,
-        limits: Limits { max_body_bytes: 4096, max_text_chars: 500, max_batch: 4 },
+        limits: Limits {
+            max_body_bytes: 4096,
+            max_text_chars: 500,
+            max_batch: 4,
+        },
         max_wait_ms: 20,
         max_batch_texts: 16,
         tag: TagOptions::default(),
         model_name: "tiny".into(),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let (app, _w) = router(l2.model, l2.tokenizer, &opts);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,8 +75,17 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         let mut handles = Vec::new();
         for (i, t) in texts.iter().enumerate() {
             let addr = addr.clone();
-            let body = serde_json::json!({"inputs": t, "parameters": {"aggregation_strategy": "none"}}).to_string();
-            handles.push(tokio::spawn(async move { (i, request(&addr, "POST", "/predict", body.as_bytes()).await.unwrap()) }));
+            let body =
+                serde_json::json!({"inputs": t, "parameters": {"aggregation_strategy": "none"}})
+                    .to_string();
+            handles.push(tokio::spawn(async move {
+                (
+                    i,
+                    request(&addr, "POST", "/predict", body.as_bytes())
+                        .await
+                        .unwrap(),
+                )
+            }));
         }
         for h in handles {
             let (i, (s, b)) = h.await.unwrap();
@@ -68,7 +94,14 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
             same_entities(&got, &expected[i]);
         }
         // A list input gives a list of lists.
-        let (s, b) = request(&addr, "POST", "/predict", br#"{"inputs": ["Paris", "Rome"]}"#).await.unwrap();
+        let (s, b) = request(
+            &addr,
+            "POST",
+            "/predict",
+            br#"{"inputs": ["Paris", "Rome"]}"#,
+        )
+        .await
+        .unwrap();
         let v: Value = serde_json::from_slice(&b).unwrap();
         assert_eq!((s, v.as_array().map(|a| a.len())), (200, Some(2)));
 
@@ -87,10 +120,16 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
             let (s, b) = request(&addr, "POST", "/predict", body).await.unwrap();
             assert_eq!(s, want, "{}", String::from_utf8_lossy(&b));
             let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
-            assert!(v["error"].is_string(), "JSON error body expected: {}", String::from_utf8_lossy(&b));
+            assert!(
+                v["error"].is_string(),
+                "JSON error body expected: {}",
+                String::from_utf8_lossy(&b)
+            );
         }
         // Still alive after the bad requests.
-        let (s, _) = request(&addr, "POST", "/predict", br#"{"inputs": "Paris"}"#).await.unwrap();
+        let (s, _) = request(&addr, "POST", "/predict", br#"{"inputs": "Paris"}"#)
+            .await
+            .unwrap();
         assert_eq!(s, 200);
     });
 }

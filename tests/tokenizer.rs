@@ -19,8 +19,17 @@ fn check(tok: &NerTokenizer, file: &str) {
 fn cased_vocab_matches_transformers() {
     let vocab = common::shared().join("data/vocab/bert-base-cased-vocab.txt");
     let tok = NerTokenizer::from_vocab(&vocab, false).unwrap();
-    let e = tok.encode_words(&"EU rejects German call to boycott British lamb .".split(' ').collect::<Vec<_>>()).unwrap();
-    assert_eq!(e.input_ids, [101, 7270, 22961, 1528, 1840, 1106, 21423, 1418, 2495, 12913, 119, 102]);
+    let e = tok
+        .encode_words(
+            &"EU rejects German call to boycott British lamb ."
+                .split(' ')
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    assert_eq!(
+        e.input_ids,
+        [101, 7270, 22961, 1528, 1840, 1106, 21423, 1418, 2495, 12913, 119, 102]
+    );
     check(&tok, "tokenize_cased.jsonl");
 }
 

@@ -16,17 +16,51 @@ struct Fixture {
 fn fixture() -> Fixture {
     let m = tiny_model_dir("tiny-bert-ner");
     let work = tempfile::tempdir().unwrap();
-    let train = conll_subset("eng.train", 120, work.path()).display().to_string();
-    let dev = conll_subset("eng.testa", 40, work.path()).display().to_string();
-    let test = conll_subset("eng.testb", 40, work.path()).display().to_string();
-    Fixture { model: m.path().display().to_string(), _model: m, work, train, dev, test }
+    let train = conll_subset("eng.train", 120, work.path())
+        .display()
+        .to_string();
+    let dev = conll_subset("eng.testa", 40, work.path())
+        .display()
+        .to_string();
+    let test = conll_subset("eng.testb", 40, work.path())
+        .display()
+        .to_string();
+    Fixture {
+        model: m.path().display().to_string(),
+        _model: m,
+        work,
+        train,
+        dev,
+        test,
+    }
 }
 
 fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
     let out = out.display().to_string();
     let mut args = vec![
-        "finetune", "--model", &f.model, "--train", &f.train, "--dev", &f.dev, "--test", &f.test, "--out", &out,
-        "--epochs", "2", "--batch-size", "8", "--lr", "1e-3", "--threads", "1", "--save-every", "4", "--device", "cpu",
+        "finetune",
+        "--model",
+        &f.model,
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--test",
+        &f.test,
+        "--out",
+        &out,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--lr",
+        "1e-3",
+        "--threads",
+        "1",
+        "--save-every",
+        "4",
+        "--device",
+        "cpu",
     ];
     args.extend_from_slice(extra);
     distilner(&args)
@@ -42,8 +76,20 @@ fn finetune_writes_a_complete_run_and_is_deterministic() {
     let a = f.work.path().join("a");
     let (ok, out, err) = finetune(&f, &a, &[]);
     assert!(ok, "{out}\n{err}");
-    for file in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
-        "special_tokens_map.json", "metrics.json", "metrics.jsonl", "README.md", "loss.png", "dev_f1.png", "train_config.toml"] {
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "vocab.txt",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "metrics.json",
+        "metrics.jsonl",
+        "README.md",
+        "loss.png",
+        "dev_f1.png",
+        "train_config.toml",
+    ] {
         assert!(a.join(file).exists(), "missing {file}");
     }
     let m = read_json(&a.join("metrics.json"));
@@ -54,8 +100,12 @@ fn finetune_writes_a_complete_run_and_is_deterministic() {
     }
     assert_eq!(m["history"].as_array().unwrap().len(), 2);
     let card = std::fs::read_to_string(a.join("README.md")).unwrap();
-    assert!(card.starts_with("---\n") && card.contains("model-index:") && card.contains("split: test"));
-    assert!(card.contains("| Training Loss | Epoch | Step | Validation Loss | Precision | Recall | F1 | Accuracy |"));
+    assert!(
+        card.starts_with("---\n") && card.contains("model-index:") && card.contains("split: test")
+    );
+    assert!(card.contains(
+        "| Training Loss | Epoch | Step | Validation Loss | Precision | Recall | F1 | Accuracy |"
+    ));
     let cfg = read_json(&a.join("config.json"));
     assert_eq!(cfg["id2label"]["0"], "O");
     assert_eq!(cfg["architectures"][0], "BertForTokenClassification");
@@ -64,12 +114,18 @@ fn finetune_writes_a_complete_run_and_is_deterministic() {
     let (ok, _, err) = finetune(&f, &b, &[]);
     assert!(ok, "{err}");
     assert_eq!(dev_metrics(&a), dev_metrics(&b));
-    assert_eq!(std::fs::read(a.join("model.safetensors")).unwrap(), std::fs::read(b.join("model.safetensors")).unwrap());
+    assert_eq!(
+        std::fs::read(a.join("model.safetensors")).unwrap(),
+        std::fs::read(b.join("model.safetensors")).unwrap()
+    );
 
     // Another seed gives other weights (the comparison above can fail).
     let c = f.work.path().join("c");
     assert!(finetune(&f, &c, &["--seed", "7"]).0);
-    assert_ne!(std::fs::read(a.join("model.safetensors")).unwrap(), std::fs::read(c.join("model.safetensors")).unwrap());
+    assert_ne!(
+        std::fs::read(a.join("model.safetensors")).unwrap(),
+        std::fs::read(c.join("model.safetensors")).unwrap()
+    );
 
     // An existing run is not overwritten without --resume.
     let (ok, _, err) = finetune(&f, &a, &[]);
@@ -90,8 +146,15 @@ fn resume_after_kill_matches_uninterrupted_run() {
         let (ok, _, err) = finetune(&f, &run, &["--resume"]);
         assert!(ok, "{err}");
         assert!(err.contains("resuming"), "{err}");
-        assert_eq!(dev_metrics(&full), dev_metrics(&run), "resumed after step {kill_at}");
-        assert_eq!(std::fs::read(full.join("model.safetensors")).unwrap(), std::fs::read(run.join("model.safetensors")).unwrap());
+        assert_eq!(
+            dev_metrics(&full),
+            dev_metrics(&run),
+            "resumed after step {kill_at}"
+        );
+        assert_eq!(
+            std::fs::read(full.join("model.safetensors")).unwrap(),
+            std::fs::read(run.join("model.safetensors")).unwrap()
+        );
     }
 }
 
@@ -101,11 +164,18 @@ fn nan_loss_stops_with_a_clear_message_and_keeps_state() {
     let run = f.work.path().join("nan");
     let (ok, _, err) = finetune(&f, &run, &["--inject-nan-at-step", "10"]);
     assert!(!ok);
-    assert!(err.contains("NaN") && err.contains("step 10") && err.contains("--lr"), "{err}");
+    assert!(
+        err.contains("NaN") && err.contains("step 10") && err.contains("--lr"),
+        "{err}"
+    );
     let st = run.join("checkpoint/state.safetensors");
     assert!(st.exists(), "the last good state (step 8) is kept");
     // No temp files are left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(run.join("checkpoint")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(run.join("checkpoint"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -122,23 +192,73 @@ fn distill_refuses_unmappable_labels_and_prints_the_mapping() {
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     let out = f.work.path().join("s").display().to_string();
     let tdir = t.path().display().to_string();
-    let (ok, _, err) = distilner(&["distill", "--teacher", &tdir, "--train", &f.train, "--dev", &f.dev, "--out", &out, "--threads", "1"]);
+    let (ok, _, err) = distilner(&[
+        "distill",
+        "--teacher",
+        &tdir,
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--out",
+        &out,
+        "--threads",
+        "1",
+    ]);
     assert!(!ok);
-    assert!(err.contains("MISSING") && err.contains("LABEL_0") && err.contains("--label-map"), "{err}");
+    assert!(
+        err.contains("MISSING") && err.contains("LABEL_0") && err.contains("--label-map"),
+        "{err}"
+    );
     // With a label map, preflight passes labels and reaches the teacher check (a random teacher is refused).
     let map = "LABEL_0=O,LABEL_1=B-PER,LABEL_2=I-PER,LABEL_3=B-ORG,LABEL_4=I-ORG,LABEL_5=B-LOC,LABEL_6=I-LOC,LABEL_7=B-MISC,LABEL_8=I-MISC";
-    let (ok, _, err) = distilner(&["distill", "--teacher", &tdir, "--train", &f.train, "--dev", &f.dev, "--out", &out, "--threads", "1", "--label-map", map]);
+    let (ok, _, err) = distilner(&[
+        "distill",
+        "--teacher",
+        &tdir,
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--out",
+        &out,
+        "--threads",
+        "1",
+        "--label-map",
+        map,
+    ]);
     assert!(!ok);
-    assert!(err.contains("teacher scores dev F1") && err.contains("0.0165"), "{err}");
+    assert!(
+        err.contains("teacher scores dev F1") && err.contains("0.0165"),
+        "{err}"
+    );
 }
 
 #[test]
 fn distill_tiny_end_to_end() {
     let f = fixture();
     let (ok, out, err) = distilner(&[
-        "distill", "--teacher", &f.model, "--student-layers", "1", "--train", &f.train, "--dev", &f.dev, "--test", &f.test,
-        "--out", &f.work.path().join("s").display().to_string(), "--threads", "1", "--epochs", "1", "--batch-size", "8",
-        "--min-teacher-f1", "0",
+        "distill",
+        "--teacher",
+        &f.model,
+        "--student-layers",
+        "1",
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--test",
+        &f.test,
+        "--out",
+        &f.work.path().join("s").display().to_string(),
+        "--threads",
+        "1",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
     ]);
     assert!(ok, "{out}\n{err}");
     let s = f.work.path().join("s");

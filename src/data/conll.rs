@@ -22,13 +22,29 @@ pub struct Corpus {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{path}: cannot read: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: invalid UTF-8 (byte {byte} of the line); re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)")]
-    Utf8 { path: String, line: usize, byte: usize },
+    Utf8 {
+        path: String,
+        line: usize,
+        byte: usize,
+    },
     #[error("{path}:{line}: expected at least two columns (`word ... TAG`), found one: {text:?}; separate word and tag with a space or tab")]
-    Columns { path: String, line: usize, text: String },
+    Columns {
+        path: String,
+        line: usize,
+        text: String,
+    },
     #[error("{path}:{line}: bad tag {tag:?}: {why}; tags are `O` or `B-TYPE`, `I-TYPE`, `E-TYPE`, `S-TYPE`")]
-    BadTag { path: String, line: usize, tag: String, why: &'static str },
+    BadTag {
+        path: String,
+        line: usize,
+        tag: String,
+        why: &'static str,
+    },
     #[error("{path}: the file is empty; give a CoNLL file with `word ... TAG` lines")]
     Empty { path: String },
     #[error("{path}: no sentences found (only blank or -DOCSTART- lines); give a CoNLL file with `word ... TAG` lines")]
@@ -39,7 +55,10 @@ pub enum DataError {
 pub fn read_conll(path: impl AsRef<Path>) -> Result<Corpus, DataError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: name.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: name.clone(),
+        source,
+    })?;
     let mut corpus = parse_conll(&bytes, &name)?;
     corpus.path = path.to_path_buf();
     Ok(corpus)
@@ -70,10 +89,19 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
     }
     let mut sentences = Vec::new();
     let mut docs = 0;
-    let mut cur = Sentence { words: vec![], tags: vec![] };
+    let mut cur = Sentence {
+        words: vec![],
+        tags: vec![],
+    };
     let flush = |cur: &mut Sentence, out: &mut Vec<Sentence>| {
         if !cur.words.is_empty() {
-            out.push(std::mem::replace(cur, Sentence { words: vec![], tags: vec![] }));
+            out.push(std::mem::replace(
+                cur,
+                Sentence {
+                    words: vec![],
+                    tags: vec![],
+                },
+            ));
         }
     };
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -84,7 +112,10 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
             byte: e.valid_up_to() + 1,
         })?;
         // Only ASCII space, tab and CR separate columns: other Unicode spaces are part of words.
-        let cols: Vec<&str> = line.split([' ', '\t', '\r']).filter(|c| !c.is_empty()).collect();
+        let cols: Vec<&str> = line
+            .split([' ', '\t', '\r'])
+            .filter(|c| !c.is_empty())
+            .collect();
         if cols.is_empty() {
             flush(&mut cur, &mut sentences);
             continue;
@@ -95,10 +126,19 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
             continue;
         }
         if cols.len() < 2 {
-            return Err(DataError::Columns { path: name.into(), line: lineno, text: line.trim_end().into() });
+            return Err(DataError::Columns {
+                path: name.into(),
+                line: lineno,
+                text: line.trim_end().into(),
+            });
         }
         let tag = cols[cols.len() - 1];
-        check_tag(tag).map_err(|why| DataError::BadTag { path: name.into(), line: lineno, tag: tag.into(), why })?;
+        check_tag(tag).map_err(|why| DataError::BadTag {
+            path: name.into(),
+            line: lineno,
+            tag: tag.into(),
+            why,
+        })?;
         cur.words.push(cols[0].to_string());
         cur.tags.push(tag.to_string());
     }
@@ -106,7 +146,11 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
     if sentences.is_empty() {
         return Err(DataError::NoSentences { path: name.into() });
     }
-    Ok(Corpus { path: PathBuf::from(name), sentences, docs })
+    Ok(Corpus {
+        path: PathBuf::from(name),
+        sentences,
+        docs,
+    })
 }
 
 #[cfg(test)]
@@ -126,16 +170,26 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let e = parse_conll(b"EU I-ORG\nrejects\n", "f.txt").unwrap_err().to_string();
+        let e = parse_conll(b"EU I-ORG\nrejects\n", "f.txt")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("f.txt:2:"), "{e}");
         let e = parse_conll(b"EU X-ORG\n", "f").unwrap_err().to_string();
         assert!(e.contains("f:1") && e.contains("X-ORG"), "{e}");
         let e = parse_conll(b"EU B-\n", "f").unwrap_err().to_string();
         assert!(e.contains("empty entity type"), "{e}");
-        let e = parse_conll(b"EU O\nx\xff O\n", "f").unwrap_err().to_string();
+        let e = parse_conll(b"EU O\nx\xff O\n", "f")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("f:2: invalid UTF-8"), "{e}");
-        assert!(matches!(parse_conll(b"", "f"), Err(DataError::Empty { .. })));
-        assert!(matches!(parse_conll(b"-DOCSTART- O\n\n", "f"), Err(DataError::NoSentences { .. })));
+        assert!(matches!(
+            parse_conll(b"", "f"),
+            Err(DataError::Empty { .. })
+        ));
+        assert!(matches!(
+            parse_conll(b"-DOCSTART- O\n\n", "f"),
+            Err(DataError::NoSentences { .. })
+        ));
     }
 
     #[test]

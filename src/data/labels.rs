@@ -11,7 +11,11 @@ pub struct LabelSet {
 
 impl LabelSet {
     pub fn new(labels: Vec<String>) -> Self {
-        let index = labels.iter().enumerate().map(|(i, l)| (l.clone(), i)).collect();
+        let index = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i))
+            .collect();
         LabelSet { labels, index }
     }
 
@@ -28,7 +32,11 @@ impl LabelSet {
             }
         }
         let mut labels = vec!["O".to_string()];
-        let prefixes: &[&str] = if iobes { &["B", "I", "E", "S"] } else { &["B", "I"] };
+        let prefixes: &[&str] = if iobes {
+            &["B", "I", "E", "S"]
+        } else {
+            &["B", "I"]
+        };
         for ty in &types {
             labels.extend(prefixes.iter().map(|p| format!("{p}-{ty}")));
         }
@@ -52,15 +60,23 @@ impl LabelSet {
     }
     /// Entity types, sorted.
     pub fn types(&self) -> Vec<String> {
-        let set: BTreeSet<String> =
-            self.labels.iter().filter_map(|l| l.split_once('-').map(|(_, t)| t.to_string())).collect();
+        let set: BTreeSet<String> = self
+            .labels
+            .iter()
+            .filter_map(|l| l.split_once('-').map(|(_, t)| t.to_string()))
+            .collect();
         set.into_iter().collect()
     }
 
     /// For each of `self`'s labels, the id of the same-named label in `other`; the missing names are
     /// returned as the error.
     pub fn map_to(&self, other: &LabelSet) -> Result<Vec<usize>, Vec<String>> {
-        let missing: Vec<String> = self.labels.iter().filter(|l| other.id(l).is_none()).cloned().collect();
+        let missing: Vec<String> = self
+            .labels
+            .iter()
+            .filter(|l| other.id(l).is_none())
+            .cloned()
+            .collect();
         if !missing.is_empty() {
             return Err(missing);
         }
@@ -75,10 +91,18 @@ mod tests {
     #[test]
     fn maps_by_name_not_position() {
         let teacher = LabelSet::new(
-            ["O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"].map(String::from).to_vec(),
+            [
+                "O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
         let data = LabelSet::new(
-            ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"].map(String::from).to_vec(),
+            [
+                "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
         let m = data.map_to(&teacher).unwrap();
         assert_eq!(m, vec![0, 3, 4, 5, 6, 7, 8, 1, 2]);

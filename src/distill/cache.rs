@@ -13,25 +13,48 @@ pub struct TeacherCache {
 
 impl TeacherCache {
     /// `col_map[j]` = teacher label id for student label j (mapped by name in preflight).
-    pub fn build(teacher: &TokenClassifier, examples: &[Example], col_map: &[usize], pad: i64, batch_size: usize) -> Self {
+    pub fn build(
+        teacher: &TokenClassifier,
+        examples: &[Example],
+        col_map: &[usize],
+        pad: i64,
+        batch_size: usize,
+    ) -> Self {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         order.sort_by_key(|&i| examples[i].input_ids.len());
-        let idx = Tensor::from_slice(&col_map.iter().map(|&c| c as i64).collect::<Vec<_>>()).to_device(teacher.device());
+        let idx = Tensor::from_slice(&col_map.iter().map(|&c| c as i64).collect::<Vec<_>>())
+            .to_device(teacher.device());
         let mut logits: Vec<Option<Tensor>> = (0..examples.len()).map(|_| None).collect();
         let pb = ProgressBar::new(examples.len() as u64).with_prefix("teacher logits");
         tch::no_grad(|| {
             for chunk in order.chunks(batch_size.max(1)) {
-                let rows: Vec<&[i64]> = chunk.iter().map(|&i| examples[i].input_ids.as_slice()).collect();
+                let rows: Vec<&[i64]> = chunk
+                    .iter()
+                    .map(|&i| examples[i].input_ids.as_slice())
+                    .collect();
                 let (ids, mask) = pad_batch(&rows, pad, teacher.device());
-                let out = teacher.forward(&ids, &mask, false, false).logits.to_kind(Kind::Float).index_select(2, &idx);
+                let out = teacher
+                    .forward(&ids, &mask, false, false)
+                    .logits
+                    .to_kind(Kind::Float)
+                    .index_select(2, &idx);
                 for (r, &i) in chunk.iter().enumerate() {
-                    logits[i] = Some(out.get(r as i64).narrow(0, 0, examples[i].input_ids.len() as i64).copy());
+                    logits[i] = Some(
+                        out.get(r as i64)
+                            .narrow(0, 0, examples[i].input_ids.len() as i64)
+                            .copy(),
+                    );
                 }
                 pb.inc(chunk.len() as u64);
             }
         });
         pb.finish_and_clear();
-        TeacherCache { logits: logits.into_iter().map(|t| t.expect("every example cached")).collect() }
+        TeacherCache {
+            logits: logits
+                .into_iter()
+                .map(|t| t.expect("every example cached"))
+                .collect(),
+        }
     }
 
     /// Teacher logits for a batch, padded to `seq` positions: [batch, seq, labels].

@@ -27,7 +27,11 @@ impl Objective for KdObjective<'_> {
         let n = out.logits.size()[2];
         let seq = out.logits.size()[1];
         let teacher = self.cache.batch(&batch.index, seq, out.logits.device());
-        let keep = if self.all_tokens { batch.mask.ne(0) } else { batch.labels.ne(-100) };
+        let keep = if self.all_tokens {
+            batch.mask.ne(0)
+        } else {
+            batch.labels.ne(-100)
+        };
         let keep = keep.view([-1]).nonzero().squeeze_dim(1);
         let s = out.logits.view([-1, n]).index_select(0, &keep);
         let t = teacher.view([-1, n]).index_select(0, &keep);

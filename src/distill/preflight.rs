@@ -10,7 +10,9 @@ pub fn parse_label_map(s: &str) -> Result<HashMap<String, String>> {
     s.split(',')
         .filter(|x| !x.trim().is_empty())
         .map(|pair| match pair.split_once('=') {
-            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => Ok((a.trim().to_string(), b.trim().to_string())),
+            Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                Ok((a.trim().to_string(), b.trim().to_string()))
+            }
             _ => bail!("--label-map: {pair:?} is not `teacher_label=data_label`"),
         })
         .collect()
@@ -18,7 +20,13 @@ pub fn parse_label_map(s: &str) -> Result<HashMap<String, String>> {
 
 /// Rename teacher labels with a user map (teacher name → data name).
 pub fn rename(teacher: &LabelSet, map: &HashMap<String, String>) -> LabelSet {
-    LabelSet::new(teacher.names().iter().map(|l| map.get(l).cloned().unwrap_or_else(|| l.clone())).collect())
+    LabelSet::new(
+        teacher
+            .names()
+            .iter()
+            .map(|l| map.get(l).cloned().unwrap_or_else(|| l.clone()))
+            .collect(),
+    )
 }
 
 /// A table of how each data label maps to the teacher's ids (for error messages and logs).
@@ -49,7 +57,11 @@ pub fn check_labels(data: &LabelSet, teacher: &LabelSet) -> Result<Vec<usize>> {
 pub fn check_scheme(corpus: &Corpus, model_labels: &LabelSet) -> Result<Scheme> {
     let s = crate::data::detect(corpus.sentences.iter().map(|s| s.tags.as_slice()));
     if s == Scheme::Iobes && !model_labels.names().iter().any(|l| l.starts_with("E-")) {
-        bail!("preflight: {} uses IOBES tags but the model's labels are IOB ({:?})", corpus.path.display(), model_labels.names());
+        bail!(
+            "preflight: {} uses IOBES tags but the model's labels are IOB ({:?})",
+            corpus.path.display(),
+            model_labels.names()
+        );
     }
     Ok(s)
 }
@@ -76,9 +88,16 @@ mod tests {
 
     #[test]
     fn seed_orders_map_by_name() {
-        let teacher = ls(&["O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]);
-        let data = ls(&["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]);
-        assert_eq!(check_labels(&data, &teacher).unwrap(), vec![0, 3, 4, 5, 6, 7, 8, 1, 2]);
+        let teacher = ls(&[
+            "O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC",
+        ]);
+        let data = ls(&[
+            "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
+        ]);
+        assert_eq!(
+            check_labels(&data, &teacher).unwrap(),
+            vec![0, 3, 4, 5, 6, 7, 8, 1, 2]
+        );
     }
 
     #[test]
@@ -88,7 +107,10 @@ mod tests {
         let e = check_labels(&data, &teacher).unwrap_err().to_string();
         assert!(e.contains("MISSING") && e.contains("--label-map"), "{e}");
         let m = parse_label_map("LABEL_0=O,LABEL_1=B-PER,LABEL_2=I-PER").unwrap();
-        assert_eq!(check_labels(&data, &rename(&teacher, &m)).unwrap(), vec![0, 1, 2]);
+        assert_eq!(
+            check_labels(&data, &rename(&teacher, &m)).unwrap(),
+            vec![0, 1, 2]
+        );
         assert!(parse_label_map("x").is_err());
     }
 

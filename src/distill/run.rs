@@ -45,51 +45,106 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     let device = a.cfg.device();
     let train_c = read_limited(&a.train, a.cfg.max_train_sentences)?;
     let dev_c = read_limited(&a.dev, a.cfg.max_dev_sentences)?;
-    let test_c = a.test.as_ref().map(|p| read_conll(p)).transpose()?;
+    let test_c = a.test.as_ref().map(read_conll).transpose()?;
     let data_labels = corpus_labels(&train_c);
 
     // Preflight: labels by name, scheme, the teacher's own dev F1.
     let tdir = hub::resolve(&a.teacher)?;
     let mut teacher = load_dir(&tdir, Head::Keep, device)?;
     if let Some(m) = &a.label_map {
-        teacher.model.labels = preflight::rename(&teacher.model.labels, &preflight::parse_label_map(m)?);
+        teacher.model.labels =
+            preflight::rename(&teacher.model.labels, &preflight::parse_label_map(m)?);
     }
     preflight::check_labels(&data_labels, &teacher.model.labels)?;
     let scheme = preflight::check_scheme(&train_c, &teacher.model.labels)?;
-    let opt = TagOptions { max_len: a.cfg.max_len, stride: a.cfg.stride, batch_size: a.cfg.eval_batch_size };
-    let (t_dev, _) = evaluate(&teacher.model, &teacher.tokenizer, &dev_c, &opt, Mode::Default)?;
+    let opt = TagOptions {
+        max_len: a.cfg.max_len,
+        stride: a.cfg.stride,
+        batch_size: a.cfg.eval_batch_size,
+    };
+    let (t_dev, _) = evaluate(
+        &teacher.model,
+        &teacher.tokenizer,
+        &dev_c,
+        &opt,
+        Mode::Default,
+    )?;
     eprintln!(
         "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
         preflight::mapping_table(&data_labels, &teacher.model.labels),
         t_dev.f1
     );
-    preflight::check_teacher_f1(t_dev.f1, a.min_teacher_f1, &data_labels, &teacher.model.labels)?;
+    preflight::check_teacher_f1(
+        t_dev.f1,
+        a.min_teacher_f1,
+        &data_labels,
+        &teacher.model.labels,
+    )?;
 
     // Student.
     tch::manual_seed(a.cfg.seed as i64);
     let (mut student, stok, base) = match &a.student {
         Some(s) => {
-            let l = load_dir(&hub::resolve(s)?, Head::ForLabels(&teacher.model.labels), device)?;
+            let l = load_dir(
+                &hub::resolve(s)?,
+                Head::ForLabels(&teacher.model.labels),
+                device,
+            )?;
             if l.tokenizer.inner.get_vocab(true) != teacher.tokenizer.inner.get_vocab(true) {
                 bail!("the student's vocabulary differs from the teacher's; distillation needs the same tokenizer");
             }
             (l.model, l.tokenizer, s.clone())
         }
         None => {
-            let layers = a.student_layers.clone().unwrap_or_else(|| default_layers(teacher.model.config.layers as usize));
+            let layers = a
+                .student_layers
+                .clone()
+                .unwrap_or_else(|| default_layers(teacher.model.config.layers as usize));
             eprintln!("[distill] student: DistilBERT layout from teacher layers {layers:?}");
-            (build_student(&teacher.model, &layers)?, teacher.tokenizer.clone(), a.teacher.clone())
+            (
+                build_student(&teacher.model, &layers)?,
+                teacher.tokenizer.clone(),
+                a.teacher.clone(),
+            )
         }
     };
     let col_map = preflight::check_labels(&student.labels, &teacher.model.labels)?;
     let win = opt.fit(&student).fit(&teacher.model);
-    let train = prepare(&train_c, &stok, &student.labels, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
-    let dev = prepare(&dev_c, &stok, &student.labels, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
+    let train = prepare(
+        &train_c,
+        &stok,
+        &student.labels,
+        win.max_len,
+        win.stride,
+        a.cfg.label_all_subtokens,
+    )?;
+    let dev = prepare(
+        &dev_c,
+        &stok,
+        &student.labels,
+        win.max_len,
+        win.stride,
+        a.cfg.label_all_subtokens,
+    )?;
     let t0 = std::time::Instant::now();
-    let cache = TeacherCache::build(&teacher.model, &train, &col_map, teacher.tokenizer.pad_id, a.cfg.eval_batch_size);
+    let cache = TeacherCache::build(
+        &teacher.model,
+        &train,
+        &col_map,
+        teacher.tokenizer.pad_id,
+        a.cfg.eval_batch_size,
+    );
     let cache_seconds = t0.elapsed().as_secs_f64();
-    eprintln!("[distill] teacher logits cached for {} examples in {cache_seconds:.1}s", cache.len());
-    let teacher_test = test_c.as_ref().map(|c| evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)).transpose()?;
+    eprintln!(
+        "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s",
+        cache.len()
+    );
+    let teacher_test = test_c
+        .as_ref()
+        .map(|c| {
+            evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)
+        })
+        .transpose()?;
     let teacher_summary = TeacherSummary {
         name: a.teacher.clone(),
         layers: teacher.model.config.layers,
@@ -98,7 +153,12 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         test_f1: teacher_test.unwrap_or(f64::NAN),
     };
     drop(teacher);
-    let objective = KdObjective { cache: &cache, alpha: a.alpha, temperature: a.temperature, all_tokens: a.kd_all_tokens };
+    let objective = KdObjective {
+        cache: &cache,
+        alpha: a.alpha,
+        temperature: a.temperature,
+        all_tokens: a.kd_all_tokens,
+    };
     let out = trainer::train(trainer::TrainJob {
         name: "distill",
         model: &mut student,
@@ -115,7 +175,10 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     })?;
     let best = load_dir(&a.out, Head::Keep, device)?;
     let (dev_r, _) = evaluate(&best.model, &best.tokenizer, &dev_c, &opt, Mode::Default)?;
-    let test_r = test_c.as_ref().map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0)).transpose()?;
+    let test_r = test_c
+        .as_ref()
+        .map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0))
+        .transpose()?;
     let report = RunReport {
         name: a.out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "student".into()),
         what: "a distilled student of".into(),

@@ -37,9 +37,17 @@ pub fn chunks_default<S: AsRef<str>>(tags: &[S]) -> Vec<Entity> {
     let (mut prev, mut prev_ty) = ('O', "_");
     let mut begin = 0;
     for i in 0..=tags.len() {
-        let (tag, ty) = if i < tags.len() { parts(tags[i].as_ref()) } else { ('O', "_") };
+        let (tag, ty) = if i < tags.len() {
+            parts(tags[i].as_ref())
+        } else {
+            ('O', "_")
+        };
         if end_of_chunk(prev, tag, prev_ty, ty) {
-            out.push(Entity { ty: prev_ty.to_string(), start: begin, end: i });
+            out.push(Entity {
+                ty: prev_ty.to_string(),
+                start: begin,
+                end: i,
+            });
         }
         if start_of_chunk(prev, tag, prev_ty, ty) {
             begin = i;
@@ -67,7 +75,11 @@ pub fn chunks_strict_iob2<S: AsRef<str>>(tags: &[S]) -> Vec<Entity> {
                     break;
                 }
             }
-            out.push(Entity { ty: ty.to_string(), start: i, end: j });
+            out.push(Entity {
+                ty: ty.to_string(),
+                start: i,
+                end: j,
+            });
             i = j;
         } else {
             i += 1;
@@ -80,13 +92,26 @@ pub fn chunks_strict_iob2<S: AsRef<str>>(tags: &[S]) -> Vec<Entity> {
 mod tests {
     use super::*;
     fn e(ty: &str, start: usize, end: usize) -> Entity {
-        Entity { ty: ty.into(), start, end }
+        Entity {
+            ty: ty.into(),
+            start,
+            end,
+        }
     }
 
     #[test]
     fn default_chunks_iob1_and_stray_i() {
         let t = ["I-PER", "I-PER", "B-PER", "O", "I-LOC", "I-ORG", "B-ORG"];
-        assert_eq!(chunks_default(&t), vec![e("PER", 0, 2), e("PER", 2, 3), e("LOC", 4, 5), e("ORG", 5, 6), e("ORG", 6, 7)]);
+        assert_eq!(
+            chunks_default(&t),
+            vec![
+                e("PER", 0, 2),
+                e("PER", 2, 3),
+                e("LOC", 4, 5),
+                e("ORG", 5, 6),
+                e("ORG", 6, 7)
+            ]
+        );
     }
 
     #[test]

@@ -2,7 +2,17 @@
 use super::entities::{chunks_default, chunks_strict_iob2, Entity};
 use std::collections::{BTreeMap, HashSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    Default,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// seqeval default mode = conlleval.pl.
@@ -62,9 +72,17 @@ pub struct LengthMismatch {
 }
 
 /// Score predicted tag sequences against gold ones (one inner list per sentence).
-pub fn score<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> Result<Report, LengthMismatch> {
+pub fn score<S: AsRef<str>>(
+    gold: &[Vec<S>],
+    pred: &[Vec<S>],
+    mode: Mode,
+) -> Result<Report, LengthMismatch> {
     if gold.len() != pred.len() {
-        return Err(LengthMismatch { sentence: gold.len().min(pred.len()), gold: gold.len(), pred: pred.len() });
+        return Err(LengthMismatch {
+            sentence: gold.len().min(pred.len()),
+            gold: gold.len(),
+            pred: pred.len(),
+        });
     }
     let chunk = |t: &[S]| match mode {
         Mode::Default => chunks_default(t),
@@ -75,10 +93,18 @@ pub fn score<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> Res
     let mut p_set: HashSet<(usize, Entity)> = HashSet::new();
     for (i, (g, p)) in gold.iter().zip(pred).enumerate() {
         if g.len() != p.len() {
-            return Err(LengthMismatch { sentence: i, gold: g.len(), pred: p.len() });
+            return Err(LengthMismatch {
+                sentence: i,
+                gold: g.len(),
+                pred: p.len(),
+            });
         }
         tokens += g.len();
-        correct_tokens += g.iter().zip(p).filter(|(a, b)| a.as_ref() == b.as_ref()).count();
+        correct_tokens += g
+            .iter()
+            .zip(p)
+            .filter(|(a, b)| a.as_ref() == b.as_ref())
+            .count();
         g_set.extend(chunk(g).into_iter().map(|e| (i, e)));
         p_set.extend(chunk(p).into_iter().map(|e| (i, e)));
     }
@@ -97,11 +123,24 @@ pub fn score<S: AsRef<str>>(gold: &[Vec<S>], pred: &[Vec<S>], mode: Mode) -> Res
         .iter()
         .map(|(ty, &[g, f, c])| {
             let (p, r) = (div(c as f64, f as f64), div(c as f64, g as f64));
-            (ty.clone(), Prf { precision: p, recall: r, f1: f1(p, r), support: g, found: f, correct: c })
+            (
+                ty.clone(),
+                Prf {
+                    precision: p,
+                    recall: r,
+                    f1: f1(p, r),
+                    support: g,
+                    found: f,
+                    correct: c,
+                },
+            )
         })
         .collect();
     let correct = counts.values().map(|c| c[2]).sum::<usize>();
-    let (p, r) = (div(correct as f64, p_set.len() as f64), div(correct as f64, g_set.len() as f64));
+    let (p, r) = (
+        div(correct as f64, p_set.len() as f64),
+        div(correct as f64, g_set.len() as f64),
+    );
     Ok(Report {
         precision: p,
         recall: r,
@@ -124,7 +163,10 @@ mod tests {
     fn perfect_and_empty() {
         let g = vec![vec!["B-PER", "I-PER", "O"]];
         let r = score(&g, &g, Mode::Default).unwrap();
-        assert_eq!((r.precision, r.recall, r.f1, r.accuracy), (1.0, 1.0, 1.0, 1.0));
+        assert_eq!(
+            (r.precision, r.recall, r.f1, r.accuracy),
+            (1.0, 1.0, 1.0, 1.0)
+        );
         let p = vec![vec!["O", "O", "O"]];
         let r = score(&g, &p, Mode::Default).unwrap();
         assert_eq!((r.precision, r.recall, r.f1), (0.0, 0.0, 0.0));

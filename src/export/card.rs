@@ -7,7 +7,10 @@ fn metric(name: &str, ty: &str, v: f64) -> String {
 }
 
 fn summary(r: &Report) -> String {
-    format!("- Precision: {:.4}\n- Recall: {:.4}\n- F1: {:.4}\n- Accuracy: {:.4}\n", r.precision, r.recall, r.f1, r.accuracy)
+    format!(
+        "- Precision: {:.4}\n- Recall: {:.4}\n- F1: {:.4}\n- Accuracy: {:.4}\n",
+        r.precision, r.recall, r.f1, r.accuracy
+    )
 }
 
 pub fn render(r: &RunReport) -> String {
@@ -35,10 +38,16 @@ pub fn render(r: &RunReport) -> String {
     s += &summary(headline);
     s += &format!("\nOn the validation set (eng.testa): F1 {:.4}, precision {:.4}, recall {:.4}, accuracy {:.4}.\n", r.dev.f1, r.dev.precision, r.dev.recall, r.dev.accuracy);
     s += "\n## Model description\n\n";
-    s += &format!("{} with {} layers, hidden size {}, {} parameters; labels {:?}.\n", r.architecture, r.layers, r.hidden, r.parameters, r.labels);
+    s += &format!(
+        "{} with {} layers, hidden size {}, {} parameters; labels {:?}.\n",
+        r.architecture, r.layers, r.hidden, r.parameters, r.labels
+    );
     if let Some(t) = &r.teacher {
         s += "\n## Teacher vs student\n\n| model | layers | parameters | test F1 | dev F1 |\n|---|---|---|---|---|\n";
-        s += &format!("| teacher ({}) | {} | {} | {:.4} | {:.4} |\n", t.name, t.layers, t.parameters, t.test_f1, t.dev_f1);
+        s += &format!(
+            "| teacher ({}) | {} | {} | {:.4} | {:.4} |\n",
+            t.name, t.layers, t.parameters, t.test_f1, t.dev_f1
+        );
         s += &format!(
             "| student (this model) | {} | {} | {:.4} | {:.4} |\n\nThe student keeps {:.1}% of the teacher's test F1.\n",
             r.layers,
@@ -51,27 +60,57 @@ pub fn render(r: &RunReport) -> String {
     s += "\n## Intended uses & limitations\n\nEnglish news-style named entities (PER, ORG, LOC, MISC) as in CoNLL-2003. Other domains will score lower.\n";
     s += "\n## Training and evaluation data\n\nCoNLL-2003 English: train eng.train (14,041 sentences), validation eng.testa (3,250), test eng.testb (3,453); IOB1 tags converted to IOB2 for training, labels matched by name.\n";
     s += "\n## Training procedure\n\n### Training hyperparameters\n\nThe following hyperparameters were used during training:\n";
-    s += &format!("- learning_rate: {}\n- train_batch_size: {}\n- eval_batch_size: {}\n- seed: {}\n", c.learning_rate, c.batch_size, c.eval_batch_size, c.seed);
+    s += &format!(
+        "- learning_rate: {}\n- train_batch_size: {}\n- eval_batch_size: {}\n- seed: {}\n",
+        c.learning_rate, c.batch_size, c.eval_batch_size, c.seed
+    );
     s += &format!("- optimizer: AdamW with betas=({},{}) and epsilon={:e}, weight decay {} (none on biases and LayerNorm)\n", c.adam_beta1, c.adam_beta2, c.adam_epsilon, c.weight_decay);
-    s += &format!("- lr_scheduler_type: linear (warmup ratio {})\n- num_epochs: {}\n- max_grad_norm: {}\n", c.warmup_ratio, c.epochs, c.max_grad_norm);
-    s += &format!("- mixed_precision_training: {}\n", if r.mixed_precision_used { "bf16/fp16 autocast (CUDA)" } else { "no (fp32)" });
+    s += &format!(
+        "- lr_scheduler_type: linear (warmup ratio {})\n- num_epochs: {}\n- max_grad_norm: {}\n",
+        c.warmup_ratio, c.epochs, c.max_grad_norm
+    );
+    s += &format!(
+        "- mixed_precision_training: {}\n",
+        if r.mixed_precision_used {
+            "bf16/fp16 autocast (CUDA)"
+        } else {
+            "no (fp32)"
+        }
+    );
     if let Some(kd) = &r.kd {
         s += &format!("- distillation: {kd}\n");
     }
-    s += &format!("- training time: {:.0} s on {}\n", r.train_seconds, r.hardware);
+    s += &format!(
+        "- training time: {:.0} s on {}\n",
+        r.train_seconds, r.hardware
+    );
     s += "\n### Training results\n\n| Training Loss | Epoch | Step | Validation Loss | Precision | Recall | F1 | Accuracy |\n";
-    s += "|:-------------:|:-----:|:----:|:---------------:|:---------:|:------:|:--:|:--------:|\n";
+    s +=
+        "|:-------------:|:-----:|:----:|:---------------:|:---------:|:------:|:--:|:--------:|\n";
     for h in &r.history {
         s += &format!(
             "| {:.4} | {:.1} | {} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |\n",
-            h.training_loss, h.epoch as f64, h.step, h.validation_loss, h.precision, h.recall, h.f1, h.accuracy
+            h.training_loss,
+            h.epoch as f64,
+            h.step,
+            h.validation_loss,
+            h.precision,
+            h.recall,
+            h.f1,
+            h.accuracy
         );
     }
-    s += &format!("\nThe checkpoint kept is epoch {} (best validation F1).\n", r.best_epoch);
+    s += &format!(
+        "\nThe checkpoint kept is epoch {} (best validation F1).\n",
+        r.best_epoch
+    );
     if let Some(t) = &r.test {
         s += "\n### Per-type results (test)\n\n| type | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
         for (ty, m) in &t.per_type {
-            s += &format!("| {ty} | {:.4} | {:.4} | {:.4} | {} |\n", m.precision, m.recall, m.f1, m.support);
+            s += &format!(
+                "| {ty} | {:.4} | {:.4} | {:.4} | {} |\n",
+                m.precision, m.recall, m.f1, m.support
+            );
         }
     }
     s += "\n![loss](loss.png) ![dev F1](dev_f1.png)\n";

@@ -15,14 +15,25 @@ fn register_font() {
 }
 
 /// `losses`: (step, training loss, lr); `history`: per-epoch rows.
-pub fn plot_curves(dir: &Path, title: &str, losses: &[(usize, f64, f64)], history: &[EpochLog]) -> Result<()> {
+pub fn plot_curves(
+    dir: &Path,
+    title: &str,
+    losses: &[(usize, f64, f64)],
+    history: &[EpochLog],
+) -> Result<()> {
     register_font();
     let e = |e: &dyn std::fmt::Debug| anyhow!("plot: {e:?}");
     {
         let path = dir.join("loss.png");
         let root = BitMapBackend::new(&path, (800, 480)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(&x))?;
-        let max_step = losses.iter().map(|l| l.0).chain(history.iter().map(|h| h.step)).max().unwrap_or(1).max(1);
+        let max_step = losses
+            .iter()
+            .map(|l| l.0)
+            .chain(history.iter().map(|h| h.step))
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let max_loss = losses
             .iter()
             .map(|l| l.1)
@@ -36,18 +47,34 @@ pub fn plot_curves(dir: &Path, title: &str, losses: &[(usize, f64, f64)], histor
             .y_label_area_size(52)
             .build_cartesian_2d(0usize..max_step, 0f64..max_loss * 1.05)
             .map_err(|x| e(&x))?;
-        chart.configure_mesh().x_desc("step").y_desc("loss").draw().map_err(|x| e(&x))?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_desc("loss")
+            .draw()
+            .map_err(|x| e(&x))?;
         chart
             .draw_series(LineSeries::new(losses.iter().map(|l| (l.0, l.1)), &BLUE))
             .map_err(|x| e(&x))?
             .label("training loss")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE));
         chart
-            .draw_series(LineSeries::new(history.iter().map(|h| (h.step, h.validation_loss)), RED.stroke_width(2)).point_size(4))
+            .draw_series(
+                LineSeries::new(
+                    history.iter().map(|h| (h.step, h.validation_loss)),
+                    RED.stroke_width(2),
+                )
+                .point_size(4),
+            )
             .map_err(|x| e(&x))?
             .label("validation loss (per epoch)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED));
-        chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(|x| e(&x))?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE)
+            .draw()
+            .map_err(|x| e(&x))?;
         root.present().map_err(|x| e(&x))?;
     }
     {
@@ -63,9 +90,20 @@ pub fn plot_curves(dir: &Path, title: &str, losses: &[(usize, f64, f64)], histor
             .y_label_area_size(52)
             .build_cartesian_2d(0usize..n + 1, lo.max(0.0)..1.0)
             .map_err(|x| e(&x))?;
-        chart.configure_mesh().x_desc("epoch").y_desc("F1").draw().map_err(|x| e(&x))?;
         chart
-            .draw_series(LineSeries::new(history.iter().map(|h| (h.epoch, h.f1)), GREEN.stroke_width(2)).point_size(4))
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("F1")
+            .draw()
+            .map_err(|x| e(&x))?;
+        chart
+            .draw_series(
+                LineSeries::new(
+                    history.iter().map(|h| (h.epoch, h.f1)),
+                    GREEN.stroke_width(2),
+                )
+                .point_size(4),
+            )
             .map_err(|x| e(&x))?;
         root.present().map_err(|x| e(&x))?;
     }

@@ -59,9 +59,15 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     if let Some(t) = &r.teacher {
         m["teacher"] = serde_json::to_value(t)?;
     }
-    crate::util::write_atomic(&dir.join("metrics.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
+    crate::util::write_atomic(
+        &dir.join("metrics.json"),
+        serde_json::to_string_pretty(&m)?.as_bytes(),
+    )?;
     crate::util::write_atomic(&dir.join("README.md"), super::card::render(r).as_bytes())?;
-    crate::util::write_atomic(&dir.join("train_config.toml"), toml::to_string(&r.config)?.as_bytes())?;
+    crate::util::write_atomic(
+        &dir.join("train_config.toml"),
+        toml::to_string(&r.config)?.as_bytes(),
+    )?;
     if let Err(e) = super::plots::plot_curves(dir, &r.name, &r.losses, &r.history) {
         eprintln!("warning: could not draw learning curves: {e}");
     }
@@ -69,10 +75,15 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
 }
 
 pub fn hardware() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     if tch::Cuda::is_available() {
         format!("CUDA GPU ({} device(s))", tch::Cuda::device_count())
     } else {
-        format!("CPU, {} intra-op thread(s) of {cores} cores", tch::get_num_threads())
+        format!(
+            "CPU, {} intra-op thread(s) of {cores} cores",
+            tch::get_num_threads()
+        )
     }
 }

@@ -39,7 +39,12 @@ fn char_index(text: &str) -> Vec<usize> {
 }
 
 /// Score every sub-token of each text.
-pub fn analyze(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], opt: &TagOptions) -> Result<Vec<Vec<Token>>> {
+pub fn analyze(
+    model: &TokenClassifier,
+    tok: &NerTokenizer,
+    texts: &[&str],
+    opt: &TagOptions,
+) -> Result<Vec<Vec<Token>>> {
     let opt = &opt.fit(model);
     let mut all_windows = Vec::new();
     let mut per_text = Vec::new();
@@ -51,8 +56,15 @@ pub fn analyze(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], opt:
             .encode_char_offsets(EncodeInput::Single(InputSequence::from(seq)), true)
             .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
         let ids: Vec<i64> = enc.get_ids().iter().map(|&i| i as i64).collect();
-        let wids: Vec<Option<usize>> = enc.get_word_ids().iter().map(|w| w.map(|w| w as usize)).collect();
-        let e = crate::tokenize::Encoding { input_ids: ids, word_ids: wids.clone() };
+        let wids: Vec<Option<usize>> = enc
+            .get_word_ids()
+            .iter()
+            .map(|w| w.map(|w| w as usize))
+            .collect();
+        let e = crate::tokenize::Encoding {
+            input_ids: ids,
+            word_ids: wids.clone(),
+        };
         let wins = windows(t, &e, opt.max_len, opt.stride, tok.cls_id, tok.sep_id);
         let first = all_windows.len();
         all_windows.extend(wins);
@@ -80,7 +92,9 @@ pub fn analyze(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], opt:
         let mut prev_word = None;
         for (i, b) in best.iter().enumerate() {
             let pos = i + 1;
-            let Some(wid) = enc.get_word_ids()[pos] else { continue };
+            let Some(wid) = enc.get_word_ids()[pos] else {
+                continue;
+            };
             let (_, k, p) = b.expect("every token is in some window");
             let (s, e) = enc.get_offsets()[pos];
             let w = &words[wid as usize];
@@ -101,7 +115,16 @@ pub fn analyze(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], opt:
 }
 
 /// Tag texts and aggregate; one JSON array of entities per text.
-pub fn predict(model: &TokenClassifier, tok: &NerTokenizer, texts: &[&str], strategy: Strategy, opt: &TagOptions) -> Result<Vec<serde_json::Value>> {
+pub fn predict(
+    model: &TokenClassifier,
+    tok: &NerTokenizer,
+    texts: &[&str],
+    strategy: Strategy,
+    opt: &TagOptions,
+) -> Result<Vec<serde_json::Value>> {
     let analyzed = analyze(model, tok, texts, opt)?;
-    Ok(analyzed.iter().map(|toks| aggregate(toks, &model.labels, strategy)).collect())
+    Ok(analyzed
+        .iter()
+        .map(|toks| aggregate(toks, &model.labels, strategy))
+        .collect())
 }

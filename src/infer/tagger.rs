@@ -16,13 +16,21 @@ impl TagOptions {
     /// These options with windows no longer than the model's position embeddings allow.
     pub fn fit(&self, model: &TokenClassifier) -> TagOptions {
         let max_len = self.max_len.min(model.config.max_position as usize).max(8);
-        TagOptions { max_len, stride: self.stride.min(max_len / 4), batch_size: self.batch_size }
+        TagOptions {
+            max_len,
+            stride: self.stride.min(max_len / 4),
+            batch_size: self.batch_size,
+        }
     }
 }
 
 impl Default for TagOptions {
     fn default() -> Self {
-        TagOptions { max_len: 256, stride: 64, batch_size: 64 }
+        TagOptions {
+            max_len: 256,
+            stride: 64,
+            batch_size: 64,
+        }
     }
 }
 
@@ -37,37 +45,70 @@ pub fn pad_batch(rows: &[&[i64]], pad: i64, device: tch::Device) -> (Tensor, Ten
     }
     let n = rows.len() as i64;
     (
-        Tensor::from_slice(&ids).view([n, t as i64]).to_device(device),
-        Tensor::from_slice(&mask).view([n, t as i64]).to_device(device),
+        Tensor::from_slice(&ids)
+            .view([n, t as i64])
+            .to_device(device),
+        Tensor::from_slice(&mask)
+            .view([n, t as i64])
+            .to_device(device),
     )
 }
 
 /// Run the model over windows (sorted by length internally) and return, per window, the softmax
 /// probabilities at every position as a [len, labels] CPU tensor.
-pub fn window_probs(model: &TokenClassifier, wins: &[Window], pad: i64, batch_size: usize) -> Vec<Tensor> {
+pub fn window_probs(
+    model: &TokenClassifier,
+    wins: &[Window],
+    pad: i64,
+    batch_size: usize,
+) -> Vec<Tensor> {
     let mut order: Vec<usize> = (0..wins.len()).collect();
     order.sort_by_key(|&i| wins[i].input_ids.len());
     let mut out: Vec<Option<Tensor>> = (0..wins.len()).map(|_| None).collect();
     tch::no_grad(|| {
         for chunk in order.chunks(batch_size.max(1)) {
-            let rows: Vec<&[i64]> = chunk.iter().map(|&i| wins[i].input_ids.as_slice()).collect();
+            let rows: Vec<&[i64]> = chunk
+                .iter()
+                .map(|&i| wins[i].input_ids.as_slice())
+                .collect();
             let (ids, mask) = pad_batch(&rows, pad, model.device());
-            let probs = model.forward(&ids, &mask, false, false).logits.to_kind(Kind::Float).softmax(-1, Kind::Float);
+            let probs = model
+                .forward(&ids, &mask, false, false)
+                .logits
+                .to_kind(Kind::Float)
+                .softmax(-1, Kind::Float);
             let probs = probs.to_device(tch::Device::Cpu);
             for (r, &i) in chunk.iter().enumerate() {
-                out[i] = Some(probs.get(r as i64).narrow(0, 0, wins[i].input_ids.len() as i64));
+                out[i] = Some(
+                    probs
+                        .get(r as i64)
+                        .narrow(0, 0, wins[i].input_ids.len() as i64),
+                );
             }
         }
     });
-    out.into_iter().map(|t| t.expect("every window predicted")).collect()
+    out.into_iter()
+        .map(|t| t.expect("every window predicted"))
+        .collect()
 }
 
 /// Encode sentences into windows (sentence index = position in `sentences`).
-pub fn encode_windows<S: AsRef<str>>(tok: &NerTokenizer, sentences: &[Vec<S>], opt: &TagOptions) -> Result<Vec<Window>> {
+pub fn encode_windows<S: AsRef<str>>(
+    tok: &NerTokenizer,
+    sentences: &[Vec<S>],
+    opt: &TagOptions,
+) -> Result<Vec<Window>> {
     let mut wins = Vec::new();
     for (i, words) in sentences.iter().enumerate() {
         let enc = tok.encode_words(words)?;
-        wins.extend(windows(i, &enc, opt.max_len, opt.stride, tok.cls_id, tok.sep_id));
+        wins.extend(windows(
+            i,
+            &enc,
+            opt.max_len,
+            opt.stride,
+            tok.cls_id,
+            tok.sep_id,
+        ));
     }
     Ok(wins)
 }
@@ -89,7 +130,12 @@ pub fn tag_sentences<S: AsRef<str>>(
 }
 
 /// Merge per-window probabilities into one (label, probability) per word of each sentence.
-pub fn merge_windows(wins: &[Window], probs: &[Tensor], n_words: &[usize], o: usize) -> Vec<Vec<(usize, f32)>> {
+pub fn merge_windows(
+    wins: &[Window],
+    probs: &[Tensor],
+    n_words: &[usize],
+    o: usize,
+) -> Vec<Vec<(usize, f32)>> {
     let mut per_sentence: Vec<Vec<usize>> = vec![Vec::new(); n_words.len()];
     for (k, w) in wins.iter().enumerate() {
         per_sentence[w.sentence].push(k);

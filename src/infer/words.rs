@@ -25,7 +25,11 @@ pub fn split_words(text: &str) -> Vec<Word> {
         let mut i = 0;
         while i < chars.len() && is_punct(chars[i].1) {
             let (b, c) = chars[i];
-            out.push(Word { text: c.to_string(), start: s + b, end: s + b + c.len_utf8() });
+            out.push(Word {
+                text: c.to_string(),
+                start: s + b,
+                end: s + b + c.len_utf8(),
+            });
             i += 1;
         }
         // Trailing punctuation, unless it is an abbreviation's final dot ("U.S.", "Inc." stays whole when
@@ -34,7 +38,12 @@ pub fn split_words(text: &str) -> Vec<Word> {
         let core_has_dot = chars[i..j].iter().any(|&(_, c)| c == '.');
         let mut trailing = Vec::new();
         while j > i && is_punct(chars[j - 1].1) {
-            if chars[j - 1].1 == '.' && core_has_dot && j - 1 > i && chars[i..j - 1].iter().any(|&(_, c)| c == '.') && chars[j - 2].1.is_alphabetic() {
+            if chars[j - 1].1 == '.'
+                && core_has_dot
+                && j - 1 > i
+                && chars[i..j - 1].iter().any(|&(_, c)| c == '.')
+                && chars[j - 2].1.is_alphabetic()
+            {
                 break;
             }
             j -= 1;
@@ -43,10 +52,18 @@ pub fn split_words(text: &str) -> Vec<Word> {
         if j > i {
             let b = s + chars[i].0;
             let e2 = if j < chars.len() { s + chars[j].0 } else { e };
-            out.push(Word { text: text[b..e2].to_string(), start: b, end: e2 });
+            out.push(Word {
+                text: text[b..e2].to_string(),
+                start: b,
+                end: e2,
+            });
         }
         for &(b, c) in trailing.iter().rev() {
-            out.push(Word { text: c.to_string(), start: s + b, end: s + b + c.len_utf8() });
+            out.push(Word {
+                text: c.to_string(),
+                start: s + b,
+                end: s + b + c.len_utf8(),
+            });
         }
     };
     for (b, c) in text.char_indices() {
@@ -73,8 +90,14 @@ mod tests {
 
     #[test]
     fn splits_like_conll() {
-        assert_eq!(texts("Angela Merkel visited Paris."), ["Angela", "Merkel", "visited", "Paris", "."]);
-        assert_eq!(texts("the U.S. and \"EU\", 1996-08-30"), ["the", "U.S.", "and", "\"", "EU", "\"", ",", "1996-08-30"]);
+        assert_eq!(
+            texts("Angela Merkel visited Paris."),
+            ["Angela", "Merkel", "visited", "Paris", "."]
+        );
+        assert_eq!(
+            texts("the U.S. and \"EU\", 1996-08-30"),
+            ["the", "U.S.", "and", "\"", "EU", "\"", ",", "1996-08-30"]
+        );
         assert_eq!(texts("  a\t\tb\nc\u{a0}d  "), ["a", "b", "c", "d"]);
         assert_eq!(texts("Zürich 🙂 東京"), ["Zürich", "🙂", "東京"]);
         assert!(texts("   ").is_empty());

@@ -48,7 +48,11 @@ pub fn read_safetensors(path: &Path) -> Result<HashMap<String, Tensor>> {
     let mut out = HashMap::new();
     for (name, view) in st.tensors() {
         let t = to_tensor(&name, &view).with_context(|| path.display().to_string())?;
-        let t = if t.is_floating_point() { t.to_kind(Kind::Float) } else { t };
+        let t = if t.is_floating_point() {
+            t.to_kind(Kind::Float)
+        } else {
+            t
+        };
         out.insert(name, t);
     }
     Ok(out)
@@ -61,11 +65,19 @@ fn find<'a>(tensors: &'a HashMap<String, Tensor>, var: &str, arch: Arch) -> Opti
         Arch::Bert => bert::PREFIX,
         Arch::DistilBert => distilbert::PREFIX,
     };
-    tensors.get(var).or_else(|| var.strip_prefix(&format!("{prefix}.")).and_then(|v| tensors.get(v)))
+    tensors.get(var).or_else(|| {
+        var.strip_prefix(&format!("{prefix}."))
+            .and_then(|v| tensors.get(v))
+    })
 }
 
 /// Copy checkpoint tensors into the model's variables. The classifier may be skipped (new head).
-pub fn load_weights(model: &mut TokenClassifier, tensors: &HashMap<String, Tensor>, file: &Path, skip_head: bool) -> Result<()> {
+pub fn load_weights(
+    model: &mut TokenClassifier,
+    tensors: &HashMap<String, Tensor>,
+    file: &Path,
+    skip_head: bool,
+) -> Result<()> {
     let arch = model.config.arch;
     let mut missing = Vec::new();
     let mut used = HashSet::new();
@@ -97,7 +109,11 @@ pub fn load_weights(model: &mut TokenClassifier, tensors: &HashMap<String, Tenso
             file.display(),
             missing.len(),
             missing[..missing.len().min(3)].join(", "),
-            if arch == Arch::Bert { "BERT" } else { "DistilBERT" }
+            if arch == Arch::Bert {
+                "BERT"
+            } else {
+                "DistilBERT"
+            }
         );
     }
     Ok(())
@@ -115,7 +131,11 @@ pub fn load_dir(dir: &Path, head: Head, device: Device) -> Result<Loaded> {
             model.config.vocab_size
         );
     }
-    Ok(Loaded { model, tokenizer, new_head })
+    Ok(Loaded {
+        model,
+        tokenizer,
+        new_head,
+    })
 }
 
 /// Load config and weights only (no tokenizer). Returns the model and whether its head is new.
@@ -134,7 +154,11 @@ pub fn load_model(dir: &Path, head: Head, device: Device) -> Result<(TokenClassi
         }
         bail!("{}: no model.safetensors", dir.display());
     }
-    let ckpt_labels = if config.has_head { config.labels.clone() } else { None };
+    let ckpt_labels = if config.has_head {
+        config.labels.clone()
+    } else {
+        None
+    };
     let (labels, new_head) = match (head, ckpt_labels) {
         (Head::Keep, Some(l)) => (l, false),
         (Head::Keep, None) => bail!(
@@ -152,17 +176,30 @@ pub fn load_model(dir: &Path, head: Head, device: Device) -> Result<(TokenClassi
 }
 
 /// Write named tensors (as f32) and string metadata to a safetensors file, atomically.
-pub fn write_tensor_file(path: &Path, named: &[(String, Tensor)], mut meta: HashMap<String, String>) -> Result<()> {
+pub fn write_tensor_file(
+    path: &Path,
+    named: &[(String, Tensor)],
+    mut meta: HashMap<String, String>,
+) -> Result<()> {
     let mut data: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::with_capacity(named.len());
     for (n, t) in named {
         let t = t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
         let v: Vec<f32> = Vec::<f32>::try_from(t.view([-1]))?;
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-        data.push((n.clone(), bytes, t.size().iter().map(|&d| d as usize).collect()));
+        data.push((
+            n.clone(),
+            bytes,
+            t.size().iter().map(|&d| d as usize).collect(),
+        ));
     }
     let views: Vec<(String, safetensors::tensor::TensorView)> = data
         .iter()
-        .map(|(n, b, s)| Ok((n.clone(), safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), b)?)))
+        .map(|(n, b, s)| {
+            Ok((
+                n.clone(),
+                safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), b)?,
+            ))
+        })
         .collect::<Result<_>>()?;
     meta.entry("format".into()).or_insert_with(|| "pt".into());
     let bytes = safetensors::tensor::serialize(views, Some(meta))?;
@@ -172,7 +209,8 @@ pub fn write_tensor_file(path: &Path, named: &[(String, Tensor)], mut meta: Hash
 /// The metadata of a safetensors file.
 pub fn read_metadata(path: &Path) -> Result<HashMap<String, String>> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| anyhow::anyhow!("{}: not a valid safetensors file ({e})", path.display()))?;
+    let (_, meta) = SafeTensors::read_metadata(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not a valid safetensors file ({e})", path.display()))?;
     Ok(meta.metadata().clone().unwrap_or_default())
 }
 
@@ -187,7 +225,10 @@ pub fn write_safetensors(model: &TokenClassifier, path: &Path) -> Result<()> {
 pub fn save_dir(model: &TokenClassifier, tokenizer: &NerTokenizer, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let cfg = model.config.to_json(&model.labels);
-    crate::util::write_atomic(&dir.join("config.json"), serde_json::to_string_pretty(&cfg)?.as_bytes())?;
+    crate::util::write_atomic(
+        &dir.join("config.json"),
+        serde_json::to_string_pretty(&cfg)?.as_bytes(),
+    )?;
     write_safetensors(model, &dir.join("model.safetensors"))?;
     tokenizer.save(dir, model.config.max_position as usize)
 }

@@ -28,9 +28,17 @@ impl TokenClassifier {
         let vs = nn::VarStore::new(device);
         let (names, emb_prefix, layer_prefix) = match config.arch {
             Arch::Bert => (&bert::LAYER_NAMES, bert::EMBEDDINGS, bert::LAYERS),
-            Arch::DistilBert => (&distilbert::LAYER_NAMES, distilbert::EMBEDDINGS, distilbert::LAYERS),
+            Arch::DistilBert => (
+                &distilbert::LAYER_NAMES,
+                distilbert::EMBEDDINGS,
+                distilbert::LAYERS,
+            ),
         };
-        let init_std = config.raw.get("initializer_range").and_then(|v| v.as_f64()).unwrap_or(0.02);
+        let init_std = config
+            .raw
+            .get("initializer_range")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.02);
         let d = Dims {
             hidden: config.hidden,
             heads: config.heads,
@@ -41,12 +49,30 @@ impl TokenClassifier {
             init_std,
         };
         let root = vs.root();
-        let embeddings = Embeddings::new(sub(&root, emb_prefix), config.vocab_size, config.max_position, config.type_vocab, &d);
+        let embeddings = Embeddings::new(
+            sub(&root, emb_prefix),
+            config.vocab_size,
+            config.max_position,
+            config.type_vocab,
+            &d,
+        );
         let layers = (0..config.layers)
             .map(|i| TransformerLayer::new(sub(&root, &format!("{layer_prefix}.{i}")), names, &d))
             .collect();
-        let classifier = init_linear(&root / "classifier", config.hidden, labels.len() as i64, init_std);
-        TokenClassifier { config, labels, vs, embeddings, layers, classifier }
+        let classifier = init_linear(
+            &root / "classifier",
+            config.hidden,
+            labels.len() as i64,
+            init_std,
+        );
+        TokenClassifier {
+            config,
+            labels,
+            vs,
+            embeddings,
+            layers,
+            classifier,
+        }
     }
 
     pub fn device(&self) -> Device {
@@ -54,7 +80,11 @@ impl TokenClassifier {
     }
 
     pub fn num_parameters(&self) -> i64 {
-        self.vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+        self.vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
     }
 
     /// `ids`, `mask`: int64 [batch, seq]; mask 1 for real tokens.
@@ -74,13 +104,26 @@ impl TokenClassifier {
         if !want_hidden {
             hidden_states.push(x.shallow_clone());
         }
-        let logits = self.classifier.forward(&super::dropout::dropout(&x, self.config.classifier_dropout, train));
-        Output { logits, hidden_states }
+        let logits = self.classifier.forward(&super::dropout::dropout(
+            &x,
+            self.config.classifier_dropout,
+            train,
+        ));
+        Output {
+            logits,
+            hidden_states,
+        }
     }
 
     /// Mean cross-entropy over positions whose label is not -100 (as HF computes `loss`).
     pub fn loss(logits: &Tensor, labels: &Tensor) -> Tensor {
         let n = logits.size()[2];
-        logits.view([-1, n]).cross_entropy_loss::<Tensor>(&labels.view([-1]), None, tch::Reduction::Mean, -100, 0.0)
+        logits.view([-1, n]).cross_entropy_loss::<Tensor>(
+            &labels.view([-1]),
+            None,
+            tch::Reduction::Mean,
+            -100,
+            0.0,
+        )
     }
 }

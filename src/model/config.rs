@@ -49,9 +49,12 @@ fn get_f(v: &Value, key: &str, default: f64) -> f64 {
 
 impl ModelConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        let raw: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
-        Self::from_json(raw).with_context(|| format!("{}: not a usable BERT/DistilBERT config", path.display()))
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let raw: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not valid JSON", path.display()))?;
+        Self::from_json(raw)
+            .with_context(|| format!("{}: not a usable BERT/DistilBERT config", path.display()))
     }
 
     pub fn from_json(raw: Value) -> Result<Self> {
@@ -59,26 +62,45 @@ impl ModelConfig {
             bail!("config is not a JSON object");
         }
         let model_type = raw.get("model_type").and_then(Value::as_str).unwrap_or("");
-        let act = raw.get("hidden_act").or_else(|| raw.get("activation")).and_then(Value::as_str).unwrap_or("gelu");
+        let act = raw
+            .get("hidden_act")
+            .or_else(|| raw.get("activation"))
+            .and_then(Value::as_str)
+            .unwrap_or("gelu");
         if act != "gelu" {
             bail!("activation {act:?} is not supported (only exact `gelu`, as BERT and DistilBERT use)");
         }
-        let labels = raw.get("id2label").and_then(Value::as_object).map(|m| -> Result<LabelSet> {
-            let mut v: Vec<(usize, String)> = m
-                .iter()
-                .map(|(k, l)| Ok((k.parse::<usize>()?, l.as_str().context("id2label value is not a string")?.to_string())))
-                .collect::<Result<_>>()?;
-            v.sort();
-            if v.iter().enumerate().any(|(i, (k, _))| i != *k) {
-                bail!("id2label ids are not 0..n");
-            }
-            Ok(LabelSet::new(v.into_iter().map(|(_, l)| l).collect()))
-        });
+        let labels = raw
+            .get("id2label")
+            .and_then(Value::as_object)
+            .map(|m| -> Result<LabelSet> {
+                let mut v: Vec<(usize, String)> = m
+                    .iter()
+                    .map(|(k, l)| {
+                        Ok((
+                            k.parse::<usize>()?,
+                            l.as_str()
+                                .context("id2label value is not a string")?
+                                .to_string(),
+                        ))
+                    })
+                    .collect::<Result<_>>()?;
+                v.sort();
+                if v.iter().enumerate().any(|(i, (k, _))| i != *k) {
+                    bail!("id2label ids are not 0..n");
+                }
+                Ok(LabelSet::new(v.into_iter().map(|(_, l)| l).collect()))
+            });
         let labels = labels.transpose()?;
         let has_head = raw
             .get("architectures")
             .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|s| s.ends_with("ForTokenClassification"))));
+            .is_some_and(|a| {
+                a.iter().any(|x| {
+                    x.as_str()
+                        .is_some_and(|s| s.ends_with("ForTokenClassification"))
+                })
+            });
         let mut c = match model_type {
             "distilbert" => ModelConfig {
                 arch: Arch::DistilBert,
@@ -119,13 +141,19 @@ impl ModelConfig {
                     raw: raw.clone(),
                 }
             }
-            other => bail!("model_type {other:?} is not supported; distilner handles `bert` and `distilbert`"),
+            other => bail!(
+                "model_type {other:?} is not supported; distilner handles `bert` and `distilbert`"
+            ),
         };
         if raw.get("sinusoidal_pos_embds").and_then(Value::as_bool) == Some(true) {
             bail!("sinusoidal_pos_embds=true is not supported");
         }
         if c.hidden <= 0 || c.heads <= 0 || c.hidden % c.heads != 0 {
-            bail!("hidden size {} is not a multiple of the number of heads {}", c.hidden, c.heads);
+            bail!(
+                "hidden size {} is not a multiple of the number of heads {}",
+                c.hidden,
+                c.heads
+            );
         }
         if c.layers <= 0 || c.vocab_size <= 0 || c.intermediate <= 0 || c.max_position <= 0 {
             bail!("layers, vocab_size, intermediate size and max_position_embeddings must be positive");
@@ -145,10 +173,18 @@ impl ModelConfig {
         for k in ["_name_or_path", "gradient_checkpointing", "position_ids"] {
             obj.remove(k);
         }
-        let id2label: serde_json::Map<String, Value> =
-            labels.names().iter().enumerate().map(|(i, l)| (i.to_string(), json!(l))).collect();
-        let label2id: serde_json::Map<String, Value> =
-            labels.names().iter().enumerate().map(|(i, l)| (l.clone(), json!(i))).collect();
+        let id2label: serde_json::Map<String, Value> = labels
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i.to_string(), json!(l)))
+            .collect();
+        let label2id: serde_json::Map<String, Value> = labels
+            .names()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), json!(i)))
+            .collect();
         let fields = match self.arch {
             Arch::Bert => json!({
                 "architectures": ["BertForTokenClassification"], "model_type": "bert",

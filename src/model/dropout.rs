@@ -45,7 +45,10 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
     if p >= 1.0 {
         return x.zeros_like();
     }
-    let m = Tensor::from_slice(&mask(x.numel(), p)).view(x.size().as_slice()).to_device(x.device()).to_kind(x.kind());
+    let m = Tensor::from_slice(&mask(x.numel(), p))
+        .view(x.size().as_slice())
+        .to_device(x.device())
+        .to_kind(x.kind());
     x * m
 }
 
@@ -65,6 +68,11 @@ mod tests {
         let b = mask(400_000, 0.1);
         assert_ne!(a, b);
         let x = Tensor::ones([3, 4], (tch::Kind::Float, tch::Device::Cpu));
-        assert_eq!(dropout(&x, 0.5, false).sum(tch::Kind::Float).double_value(&[]), 12.0);
+        assert_eq!(
+            dropout(&x, 0.5, false)
+                .sum(tch::Kind::Float)
+                .double_value(&[]),
+            12.0
+        );
     }
 }

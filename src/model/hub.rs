@@ -4,8 +4,14 @@
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 
-const FILES: [&str; 6] =
-    ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
+const FILES: [&str; 6] = [
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "vocab.txt",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+];
 
 /// Resolve a model id or path to a directory holding its files.
 pub fn resolve(id: &str) -> Result<PathBuf> {
@@ -23,7 +29,8 @@ pub fn resolve(id: &str) -> Result<PathBuf> {
             return Ok(dir.to_path_buf());
         }
     }
-    let offline = std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    let offline =
+        std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
     if !offline {
         if let Ok(dir) = download(id) {
             return Ok(dir);
@@ -37,7 +44,9 @@ pub fn resolve(id: &str) -> Result<PathBuf> {
 }
 
 fn download(id: &str) -> Result<PathBuf> {
-    let api = hf_hub::api::sync::ApiBuilder::from_env().with_progress(true).build()?;
+    let api = hf_hub::api::sync::ApiBuilder::from_env()
+        .with_progress(true)
+        .build()?;
     let repo = api.model(id.to_string());
     let mut dir = None;
     for f in FILES {

@@ -1,8 +1,8 @@
 //! The building blocks BERT and DistilBERT share: embeddings and the post-LayerNorm transformer
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
-use tch::nn::{self, Module};
 use super::dropout::dropout;
+use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
 
 /// `a.b.c` as nested tch paths (tch forbids dots inside one path component).
@@ -12,7 +12,10 @@ pub fn sub<'a>(p: &nn::Path<'a>, dotted: &str) -> nn::Path<'a> {
 
 pub fn init_linear(p: nn::Path, i: i64, o: i64, std: f64) -> nn::Linear {
     let cfg = nn::LinearConfig {
-        ws_init: nn::Init::Randn { mean: 0.0, stdev: std },
+        ws_init: nn::Init::Randn {
+            mean: 0.0,
+            stdev: std,
+        },
         bs_init: Some(nn::Init::Const(0.0)),
         bias: true,
     };
@@ -20,11 +23,29 @@ pub fn init_linear(p: nn::Path, i: i64, o: i64, std: f64) -> nn::Linear {
 }
 
 fn init_embedding(p: nn::Path, n: i64, d: i64, std: f64) -> nn::Embedding {
-    nn::embedding(p, n, d, nn::EmbeddingConfig { ws_init: nn::Init::Randn { mean: 0.0, stdev: std }, ..Default::default() })
+    nn::embedding(
+        p,
+        n,
+        d,
+        nn::EmbeddingConfig {
+            ws_init: nn::Init::Randn {
+                mean: 0.0,
+                stdev: std,
+            },
+            ..Default::default()
+        },
+    )
 }
 
 fn layer_norm(p: nn::Path, d: i64, eps: f64) -> nn::LayerNorm {
-    nn::layer_norm(p, vec![d], nn::LayerNormConfig { eps, ..Default::default() })
+    nn::layer_norm(
+        p,
+        vec![d],
+        nn::LayerNormConfig {
+            eps,
+            ..Default::default()
+        },
+    )
 }
 
 /// HF names of one transformer block's parameters, relative to the block.
@@ -65,7 +86,14 @@ impl Embeddings {
         Embeddings {
             word: init_embedding(&p / "word_embeddings", vocab, d.hidden, d.init_std),
             position: init_embedding(&p / "position_embeddings", max_pos, d.hidden, d.init_std),
-            token_type: (type_vocab > 0).then(|| init_embedding(&p / "token_type_embeddings", type_vocab, d.hidden, d.init_std)),
+            token_type: (type_vocab > 0).then(|| {
+                init_embedding(
+                    &p / "token_type_embeddings",
+                    type_vocab,
+                    d.hidden,
+                    d.init_std,
+                )
+            }),
             norm: layer_norm(&p / "LayerNorm", d.hidden, d.eps),
             dropout: d.dropout,
         }
@@ -125,14 +153,27 @@ impl TransformerLayer {
         let k = split(self.key.forward(x));
         let v = split(self.value.forward(x));
         let p = if train { self.attention_dropout } else { 0.0 };
-        let ctx = Tensor::scaled_dot_product_attention(&q, &k, &v, Some(mask), p, false, None::<f64>, false);
+        let ctx = Tensor::scaled_dot_product_attention(
+            &q,
+            &k,
+            &v,
+            Some(mask),
+            p,
+            false,
+            None::<f64>,
+            false,
+        );
         let ctx = ctx.transpose(1, 2).reshape([b, t, h]);
         let mut a = self.attn_out.forward(&ctx);
         if self.dropout_after_attention {
             a = dropout(&a, self.dropout, train);
         }
         let a = self.attn_norm.forward(&(a + x));
-        let f = dropout(&self.ffn_out.forward(&self.ffn_in.forward(&a).gelu("none")), self.dropout, train);
+        let f = dropout(
+            &self.ffn_out.forward(&self.ffn_in.forward(&a).gelu("none")),
+            self.dropout,
+            train,
+        );
         self.out_norm.forward(&(f + a))
     }
 }

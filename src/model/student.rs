@@ -36,7 +36,9 @@ pub fn map_name(bert_name: &str, layer_map: &[usize]) -> Option<String> {
         }
         return None;
     }
-    bert_name.starts_with("classifier.").then(|| bert_name.to_string())
+    bert_name
+        .starts_with("classifier.")
+        .then(|| bert_name.to_string())
 }
 
 /// Default layer map: every other layer (`0,2,4` of 6); `0,2,4,7,9,11` of 12 as DistilBERT did.
@@ -51,7 +53,11 @@ pub fn default_layers(n: usize) -> Vec<usize> {
 pub fn parse_layers(s: &str, n: usize) -> Result<Vec<usize>> {
     let v: Vec<usize> = s
         .split(',')
-        .map(|x| x.trim().parse::<usize>().map_err(|_| anyhow::anyhow!("--layers {s:?}: {x:?} is not a layer number")))
+        .map(|x| {
+            x.trim()
+                .parse::<usize>()
+                .map_err(|_| anyhow::anyhow!("--layers {s:?}: {x:?} is not a layer number"))
+        })
         .collect::<Result<_>>()?;
     if v.is_empty() || v.iter().any(|&l| l >= n) {
         bail!("--layers {s:?}: layers must be in 0..{n}");
@@ -66,10 +72,16 @@ pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<Toke
         bail!("the student builder takes a BERT teacher; this one is DistilBERT (use --student to distil into it directly)");
     }
     if layers.is_empty() || layers.iter().any(|&l| l as i64 >= t.layers) {
-        bail!("layer map {layers:?} is out of range for a {}-layer teacher", t.layers);
+        bail!(
+            "layer map {layers:?} is out of range for a {}-layer teacher",
+            t.layers
+        );
     }
     if (t.layer_norm_eps - 1e-12).abs() > 1e-15 {
-        eprintln!("warning: teacher layer_norm_eps {} differs from DistilBERT's fixed 1e-12", t.layer_norm_eps);
+        eprintln!(
+            "warning: teacher layer_norm_eps {} differs from DistilBERT's fixed 1e-12",
+            t.layer_norm_eps
+        );
     }
     let raw = serde_json::json!({"model_type": "distilbert", "vocab_size": t.vocab_size, "dim": t.hidden,
         "n_layers": layers.len(), "n_heads": t.heads, "hidden_dim": t.intermediate, "dropout": t.dropout,
@@ -78,13 +90,22 @@ pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<Toke
     let config = ModelConfig::from_json(raw)?;
     let student = TokenClassifier::new(config, teacher.labels.clone(), teacher.device());
     let tvars = teacher.vs.variables();
-    let tt_row0 = tvars.get(&format!("{}.token_type_embeddings.weight", bert::EMBEDDINGS)).map(|t| t.get(0));
+    let tt_row0 = tvars
+        .get(&format!(
+            "{}.token_type_embeddings.weight",
+            bert::EMBEDDINGS
+        ))
+        .map(|t| t.get(0));
     let mut svars = student.vs.variables();
     let mut filled = 0;
     tch::no_grad(|| -> Result<()> {
         for (name, src) in &tvars {
-            let Some(dst_name) = map_name(name, layers) else { continue };
-            let Some(dst) = svars.get_mut(&dst_name) else { bail!("student has no parameter {dst_name} (from {name})") };
+            let Some(dst_name) = map_name(name, layers) else {
+                continue;
+            };
+            let Some(dst) = svars.get_mut(&dst_name) else {
+                bail!("student has no parameter {dst_name} (from {name})")
+            };
             let value: Tensor = if dst_name.ends_with("position_embeddings.weight") {
                 match &tt_row0 {
                     Some(row) => src + row,
@@ -99,7 +120,10 @@ pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<Toke
         Ok(())
     })?;
     if filled != svars.len() {
-        bail!("student builder filled {filled} of {} parameters", svars.len());
+        bail!(
+            "student builder filled {filled} of {} parameters",
+            svars.len()
+        );
     }
     Ok(student)
 }
@@ -123,8 +147,14 @@ mod tests {
             map_name("bert.encoder.layer.0.output.dense.weight", &m).unwrap(),
             "distilbert.transformer.layer.0.ffn.lin2.weight"
         );
-        assert_eq!(map_name("bert.encoder.layer.1.output.dense.weight", &m), None);
-        assert_eq!(map_name("bert.embeddings.token_type_embeddings.weight", &m), None);
+        assert_eq!(
+            map_name("bert.encoder.layer.1.output.dense.weight", &m),
+            None
+        );
+        assert_eq!(
+            map_name("bert.embeddings.token_type_embeddings.weight", &m),
+            None
+        );
         assert_eq!(map_name("classifier.bias", &m).unwrap(), "classifier.bias");
         assert_eq!(default_layers(6), [0, 2, 4]);
         assert_eq!(default_layers(12), [0, 2, 4, 7, 9, 11]);

@@ -21,7 +21,12 @@ pub struct BatchOptions {
 }
 
 /// Run the worker loop until every sender is dropped.
-pub fn run_worker(model: TokenClassifier, tok: NerTokenizer, rx: mpsc::Receiver<Job>, opt: BatchOptions) {
+pub fn run_worker(
+    model: TokenClassifier,
+    tok: NerTokenizer,
+    rx: mpsc::Receiver<Job>,
+    opt: BatchOptions,
+) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         let mut n: usize = jobs[0].texts.len();
@@ -39,10 +44,16 @@ pub fn run_worker(model: TokenClassifier, tok: NerTokenizer, rx: mpsc::Receiver<
         // One model call per aggregation strategy present in the gathered jobs.
         let mut strategies: Vec<Strategy> = jobs.iter().map(|j| j.strategy).collect();
         strategies.dedup();
-        let mut results: Vec<Option<Result<Vec<Value>, String>>> = (0..jobs.len()).map(|_| None).collect();
+        let mut results: Vec<Option<Result<Vec<Value>, String>>> =
+            (0..jobs.len()).map(|_| None).collect();
         for s in strategies {
-            let idx: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].strategy == s && results[i].is_none()).collect();
-            let texts: Vec<&str> = idx.iter().flat_map(|&i| jobs[i].texts.iter().map(|t| t.as_str())).collect();
+            let idx: Vec<usize> = (0..jobs.len())
+                .filter(|&i| jobs[i].strategy == s && results[i].is_none())
+                .collect();
+            let texts: Vec<&str> = idx
+                .iter()
+                .flat_map(|&i| jobs[i].texts.iter().map(|t| t.as_str()))
+                .collect();
             match predict(&model, &tok, &texts, s, &opt.tag) {
                 Ok(mut out) => {
                     for &i in &idx {
@@ -58,7 +69,9 @@ pub fn run_worker(model: TokenClassifier, tok: NerTokenizer, rx: mpsc::Receiver<
             }
         }
         for (j, r) in jobs.into_iter().zip(results) {
-            let _ = j.reply.send(r.unwrap_or_else(|| Err("not processed".into())));
+            let _ = j
+                .reply
+                .send(r.unwrap_or_else(|| Err("not processed".into())));
         }
     }
 }

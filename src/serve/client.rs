@@ -3,7 +3,12 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Send one request; returns (status, body).
-pub async fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
     let mut s = tokio::net::TcpStream::connect(addr).await?;
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -13,7 +18,10 @@ pub async fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> std::
     s.write_all(body).await?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await?;
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(buf.len());
     let status = std::str::from_utf8(&buf[..split.min(buf.len())])
         .ok()
         .and_then(|h| h.split_whitespace().nth(1))
@@ -26,7 +34,9 @@ pub async fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> std::
         let mut out = Vec::new();
         let mut rest = &body[..];
         while let Some(p) = rest.windows(2).position(|w| w == b"\r\n") {
-            let n = usize::from_str_radix(std::str::from_utf8(&rest[..p]).unwrap_or("0").trim(), 16).unwrap_or(0);
+            let n =
+                usize::from_str_radix(std::str::from_utf8(&rest[..p]).unwrap_or("0").trim(), 16)
+                    .unwrap_or(0);
             if n == 0 || rest.len() < p + 2 + n {
                 break;
             }

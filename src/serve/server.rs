@@ -42,7 +42,11 @@ async fn predict(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
         Err(e) => return error(e.status, &e.message),
     };
     let (reply, rx) = tokio::sync::oneshot::channel();
-    let job = Job { texts: req.texts, strategy: req.strategy, reply };
+    let job = Job {
+        texts: req.texts,
+        strategy: req.strategy,
+        reply,
+    };
     if st.tx.lock().map(|tx| tx.send(job)).is_err() {
         return error(503, "the model worker is not running");
     }
@@ -73,7 +77,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -83,7 +88,11 @@ async fn shutdown_signal() {
     eprintln!("[serve] shutting down: draining in-flight requests");
 }
 
-pub fn router(model: TokenClassifier, tok: NerTokenizer, o: &ServeOptions) -> (Router, std::thread::JoinHandle<()>) {
+pub fn router(
+    model: TokenClassifier,
+    tok: NerTokenizer,
+    o: &ServeOptions,
+) -> (Router, std::thread::JoinHandle<()>) {
     let info = json!({
         "model": o.model_name,
         "architecture": format!("{:?}ForTokenClassification", model.config.arch),
@@ -94,9 +103,17 @@ pub fn router(model: TokenClassifier, tok: NerTokenizer, o: &ServeOptions) -> (R
         "limits": {"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars, "max_batch": o.limits.max_batch},
     });
     let (tx, rx) = mpsc::channel();
-    let bo = BatchOptions { max_wait: Duration::from_millis(o.max_wait_ms), max_texts: o.max_batch_texts, tag: o.tag };
+    let bo = BatchOptions {
+        max_wait: Duration::from_millis(o.max_wait_ms),
+        max_texts: o.max_batch_texts,
+        tag: o.tag,
+    };
     let worker = std::thread::spawn(move || run_worker(model, tok, rx, bo));
-    let st = Arc::new(AppState { tx: Mutex::new(tx), limits: o.limits, info });
+    let st = Arc::new(AppState {
+        tx: Mutex::new(tx),
+        limits: o.limits,
+        info,
+    });
     let app = Router::new()
         .route("/predict", post(predict))
         .route("/health", get(health))
@@ -108,13 +125,23 @@ pub fn router(model: TokenClassifier, tok: NerTokenizer, o: &ServeOptions) -> (R
 
 /// Bind and serve until SIGTERM / Ctrl-C.
 pub fn serve(model: TokenClassifier, tok: NerTokenizer, o: ServeOptions) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let (app, _worker) = router(model, tok, &o);
         let addr = format!("{}:{}", o.host, o.port);
-        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-        eprintln!("[serve] listening on http://{} (POST /predict, GET /health, GET /info)", listener.local_addr()?);
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        eprintln!(
+            "[serve] listening on http://{} (POST /predict, GET /health, GET /info)",
+            listener.local_addr()?
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         Ok(())
     })
 }

@@ -16,7 +16,14 @@ pub struct Window {
 /// Split an encoding into windows of at most `max_len` positions (including [CLS]/[SEP]). Windows
 /// start on word boundaries where possible and overlap by about `stride` sub-tokens so every word is
 /// seen with context on both sides by some window. A sentence that fits gives one window.
-pub fn windows(sentence: usize, enc: &Encoding, max_len: usize, stride: usize, cls: i64, sep: i64) -> Vec<Window> {
+pub fn windows(
+    sentence: usize,
+    enc: &Encoding,
+    max_len: usize,
+    stride: usize,
+    cls: i64,
+    sep: i64,
+) -> Vec<Window> {
     let body: Vec<(i64, Option<usize>)> = enc
         .input_ids
         .iter()
@@ -34,7 +41,12 @@ pub fn windows(sentence: usize, enc: &Encoding, max_len: usize, stride: usize, c
         }
         input_ids.push(sep);
         word_ids.push(None);
-        Window { sentence, start: s, input_ids, word_ids }
+        Window {
+            sentence,
+            start: s,
+            input_ids,
+            word_ids,
+        }
     };
     if body.len() <= cap {
         return vec![make(0, body.len())];
@@ -68,7 +80,9 @@ pub fn label_ids(w: &Window, word_labels: &[i64], all_subtokens: bool) -> Vec<i6
         .map(|(pos, wid)| {
             let l = match wid {
                 None => -100,
-                Some(k) if Some(*k) != prev && (pos > 1 || first_of_word(w, pos)) => word_labels[*k],
+                Some(k) if Some(*k) != prev && (pos > 1 || first_of_word(w, pos)) => {
+                    word_labels[*k]
+                }
                 Some(k) if all_subtokens => word_labels[*k],
                 _ => -100,
             };
@@ -86,7 +100,12 @@ fn first_of_word(w: &Window, pos: usize) -> bool {
 /// For each word of a sentence with `n_words` words, pick a prediction from the windows: the one whose
 /// first sub-token of that word is farthest from a window edge. `preds[k][pos]` is window k's
 /// prediction at position pos. Words with no sub-tokens at all get `fallback`.
-pub fn merge_word_predictions<T: Clone>(n_words: usize, wins: &[&Window], preds: &[Vec<T>], fallback: T) -> Vec<T> {
+pub fn merge_word_predictions<T: Clone>(
+    n_words: usize,
+    wins: &[&Window],
+    preds: &[Vec<T>],
+    fallback: T,
+) -> Vec<T> {
     let mut best: Vec<Option<(usize, T)>> = vec![None; n_words];
     for (w, p) in wins.iter().zip(preds) {
         let len = w.word_ids.len();
@@ -103,7 +122,9 @@ pub fn merge_word_predictions<T: Clone>(n_words: usize, wins: &[&Window], preds:
             prev = *wid;
         }
     }
-    best.into_iter().map(|b| b.map(|(_, t)| t).unwrap_or_else(|| fallback.clone())).collect()
+    best.into_iter()
+        .map(|b| b.map(|(_, t)| t).unwrap_or_else(|| fallback.clone()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -119,7 +140,10 @@ mod tests {
         }
         input_ids.push(102);
         word_ids.push(None);
-        Encoding { input_ids, word_ids }
+        Encoding {
+            input_ids,
+            word_ids,
+        }
     }
 
     #[test]
@@ -128,14 +152,22 @@ mod tests {
         let w = windows(0, &e, 16, 4, 101, 102);
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].input_ids, e.input_ids);
-        assert_eq!(label_ids(&w[0], &[5, 6, 7], false), vec![-100, 5, 6, -100, 7, -100]);
-        assert_eq!(label_ids(&w[0], &[5, 6, 7], true), vec![-100, 5, 6, 6, 7, -100]);
+        assert_eq!(
+            label_ids(&w[0], &[5, 6, 7], false),
+            vec![-100, 5, 6, -100, 7, -100]
+        );
+        assert_eq!(
+            label_ids(&w[0], &[5, 6, 7], true),
+            vec![-100, 5, 6, 6, 7, -100]
+        );
     }
 
     #[test]
     fn long_sentence_windows_cover_every_word() {
         // 40 words, every third one split into two sub-tokens.
-        let toks: Vec<usize> = (0..40).flat_map(|w| if w % 3 == 0 { vec![w, w] } else { vec![w] }).collect();
+        let toks: Vec<usize> = (0..40)
+            .flat_map(|w| if w % 3 == 0 { vec![w, w] } else { vec![w] })
+            .collect();
         let e = enc(&toks);
         let ws = windows(7, &e, 12, 4, 101, 102);
         assert!(ws.len() > 3);

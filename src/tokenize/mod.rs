@@ -30,7 +30,9 @@ pub struct NerTokenizer {
 }
 
 fn read_json(path: &Path) -> Option<serde_json::Value> {
-    std::fs::read_to_string(path).ok().and_then(|s| serde_json::from_str(&s).ok())
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
 }
 
 impl NerTokenizer {
@@ -41,15 +43,23 @@ impl NerTokenizer {
             .continuing_subword_prefix("##".into())
             .max_input_chars_per_word(100)
             .build()
-            .map_err(|e| anyhow::anyhow!("{}: cannot read the WordPiece vocab: {e}", vocab.display()))?;
+            .map_err(|e| {
+                anyhow::anyhow!("{}: cannot read the WordPiece vocab: {e}", vocab.display())
+            })?;
         use tokenizers::Model;
         let (Some(cls), Some(sep)) = (wp.token_to_id("[CLS]"), wp.token_to_id("[SEP]")) else {
-            bail!("{}: the vocab has no [CLS] or [SEP] token; is this a BERT vocab.txt?", vocab.display());
+            bail!(
+                "{}: the vocab has no [CLS] or [SEP] token; is this a BERT vocab.txt?",
+                vocab.display()
+            );
         };
         let mut tok = Tokenizer::new(wp);
         tok.with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)));
         tok.with_pre_tokenizer(Some(BertPreTokenizer));
-        tok.with_post_processor(Some(BertProcessing::new(("[SEP]".into(), sep), ("[CLS]".into(), cls))));
+        tok.with_post_processor(Some(BertProcessing::new(
+            ("[SEP]".into(), sep),
+            ("[CLS]".into(), cls),
+        )));
         Self::wrap(tok, lowercase)
     }
 
@@ -73,11 +83,15 @@ impl NerTokenizer {
     /// `tokenizer_config.json` (`do_lower_case`), defaulting to the model name's `uncased`.
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let cfg = read_json(&dir.join("tokenizer_config.json"));
-        let lower_cfg = cfg.as_ref().and_then(|c| c.get("do_lower_case")).and_then(|v| v.as_bool());
+        let lower_cfg = cfg
+            .as_ref()
+            .and_then(|c| c.get("do_lower_case"))
+            .and_then(|v| v.as_bool());
         let tj = dir.join("tokenizer.json");
         if tj.exists() {
-            let inner = Tokenizer::from_file(&tj)
-                .map_err(|e| anyhow::anyhow!("{}: cannot parse tokenizer.json: {e}", tj.display()))?;
+            let inner = Tokenizer::from_file(&tj).map_err(|e| {
+                anyhow::anyhow!("{}: cannot parse tokenizer.json: {e}", tj.display())
+            })?;
             let lowercase = lower_cfg.unwrap_or_else(|| {
                 read_json(&tj)
                     .and_then(|j| j["normalizer"]["lowercase"].as_bool())
@@ -104,10 +118,17 @@ impl NerTokenizer {
     pub fn encode_words<S: AsRef<str>>(&self, words: &[S]) -> Result<Encoding> {
         let seq: Vec<&str> = words.iter().map(|w| w.as_ref()).collect();
         let input = EncodeInput::Single(InputSequence::from(seq));
-        let enc = self.inner.encode(input, true).map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
+        let enc = self
+            .inner
+            .encode(input, true)
+            .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
         Ok(Encoding {
             input_ids: enc.get_ids().iter().map(|&i| i as i64).collect(),
-            word_ids: enc.get_word_ids().iter().map(|w| w.map(|w| w as usize)).collect(),
+            word_ids: enc
+                .get_word_ids()
+                .iter()
+                .map(|w| w.map(|w| w as usize))
+                .collect(),
         })
     }
 
@@ -130,10 +151,16 @@ impl NerTokenizer {
             "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
             "cls_token": "[CLS]", "mask_token": "[MASK]",
         });
-        std::fs::write(dir.join("tokenizer_config.json"), serde_json::to_string_pretty(&cfg)?)?;
+        std::fs::write(
+            dir.join("tokenizer_config.json"),
+            serde_json::to_string_pretty(&cfg)?,
+        )?;
         let sp = serde_json::json!({"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
             "cls_token": "[CLS]", "mask_token": "[MASK]"});
-        std::fs::write(dir.join("special_tokens_map.json"), serde_json::to_string_pretty(&sp)?)?;
+        std::fs::write(
+            dir.join("special_tokens_map.json"),
+            serde_json::to_string_pretty(&sp)?,
+        )?;
         Ok(())
     }
 }

@@ -24,7 +24,14 @@ pub struct Batch {
 
 /// Encode a corpus into examples; tags are mapped to `labels` by name (a tag the model does not know
 /// is an error naming it).
-pub fn prepare(corpus: &Corpus, tok: &NerTokenizer, labels: &LabelSet, max_len: usize, stride: usize, all_subtokens: bool) -> Result<Vec<Example>> {
+pub fn prepare(
+    corpus: &Corpus,
+    tok: &NerTokenizer,
+    labels: &LabelSet,
+    max_len: usize,
+    stride: usize,
+    all_subtokens: bool,
+) -> Result<Vec<Example>> {
     let mut out = Vec::new();
     for (i, s) in corpus.sentences.iter().enumerate() {
         let tags = crate::data::convert(&s.tags, true);
@@ -43,7 +50,11 @@ pub fn prepare(corpus: &Corpus, tok: &NerTokenizer, labels: &LabelSet, max_len: 
         let enc = tok.encode_words(&s.words)?;
         for w in windows(i, &enc, max_len, stride, tok.cls_id, tok.sep_id) {
             let labels = label_ids(&w, &ids, all_subtokens);
-            out.push(Example { input_ids: w.input_ids, labels, sentence: i });
+            out.push(Example {
+                input_ids: w.input_ids,
+                labels,
+                sentence: i,
+            });
         }
     }
     Ok(out)
@@ -51,8 +62,14 @@ pub fn prepare(corpus: &Corpus, tok: &NerTokenizer, labels: &LabelSet, max_len: 
 
 /// The batches of one epoch: shuffle, sort by length inside chunks of 50 batches (little padding),
 /// then shuffle the batches. A function of (seed, epoch) only, so a resumed run sees the same order.
-pub fn epoch_batches(lens: &[usize], batch_size: usize, seed: u64, epoch: usize) -> Vec<Vec<usize>> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
+pub fn epoch_batches(
+    lens: &[usize],
+    batch_size: usize,
+    seed: u64,
+    epoch: usize,
+) -> Vec<Vec<usize>> {
+    let mut rng =
+        rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
     let mut idx: Vec<usize> = (0..lens.len()).collect();
     idx.shuffle(&mut rng);
     for chunk in idx.chunks_mut(batch_size * 50) {
@@ -64,7 +81,10 @@ pub fn epoch_batches(lens: &[usize], batch_size: usize, seed: u64, epoch: usize)
 }
 
 pub fn make_batch(examples: &[Example], index: &[usize], pad: i64, device: Device) -> Batch {
-    let rows: Vec<&[i64]> = index.iter().map(|&i| examples[i].input_ids.as_slice()).collect();
+    let rows: Vec<&[i64]> = index
+        .iter()
+        .map(|&i| examples[i].input_ids.as_slice())
+        .collect();
     let (ids, mask) = pad_batch(&rows, pad, device);
     let t = ids.size()[1] as usize;
     let mut lab = vec![-100i64; index.len() * t];
@@ -72,8 +92,15 @@ pub fn make_batch(examples: &[Example], index: &[usize], pad: i64, device: Devic
         let l = &examples[i].labels;
         lab[r * t..r * t + l.len()].copy_from_slice(l);
     }
-    let labels = Tensor::from_slice(&lab).view([index.len() as i64, t as i64]).to_device(device);
-    Batch { ids, mask, labels, index: index.to_vec() }
+    let labels = Tensor::from_slice(&lab)
+        .view([index.len() as i64, t as i64])
+        .to_device(device);
+    Batch {
+        ids,
+        mask,
+        labels,
+        index: index.to_vec(),
+    }
 }
 
 #[cfg(test)]

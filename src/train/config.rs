@@ -80,12 +80,14 @@ impl TrainConfig {
     }
 
     pub fn from_toml_file(path: &std::path::Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
         Self::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
-        let c: TrainConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;
+        let c: TrainConfig =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;
         c.validate()?;
         Ok(c)
     }
@@ -126,7 +128,10 @@ mod tests {
     fn toml_overrides_and_rejects_unknown() {
         let c = TrainConfig::from_toml("epochs = 5\nlearning_rate = 3e-5\n").unwrap();
         assert_eq!((c.epochs, c.learning_rate, c.batch_size), (5, 3e-5, 32));
-        assert!(TrainConfig::from_toml("epoch = 5").unwrap_err().to_string().contains("epoch"));
+        assert!(TrainConfig::from_toml("epoch = 5")
+            .unwrap_err()
+            .to_string()
+            .contains("epoch"));
         assert!(TrainConfig::from_toml("epochs = 0").is_err());
         assert!(TrainConfig::from_toml("epochs = \"x\"").is_err());
     }

@@ -33,14 +33,25 @@ pub fn read_limited(path: &std::path::Path, limit: usize) -> Result<Corpus> {
 
 /// Labels of a corpus, IOB2 (`O`, then `B-`/`I-` per type).
 pub fn corpus_labels(c: &Corpus) -> LabelSet {
-    let tags: Vec<String> = c.sentences.iter().flat_map(|s| crate::data::convert(&s.tags, true)).collect();
+    let tags: Vec<String> = c
+        .sentences
+        .iter()
+        .flat_map(|s| crate::data::convert(&s.tags, true))
+        .collect();
     LabelSet::from_tags(&tags)
 }
 
 pub fn check_output_dir(out: &std::path::Path) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("{}: cannot create the output directory: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        anyhow::anyhow!("{}: cannot create the output directory: {e}", out.display())
+    })?;
     let probe = out.join(".write-test");
-    std::fs::write(&probe, b"x").map_err(|e| anyhow::anyhow!("{}: the output directory is not writable ({e}); choose another --out", out.display()))?;
+    std::fs::write(&probe, b"x").map_err(|e| {
+        anyhow::anyhow!(
+            "{}: the output directory is not writable ({e}); choose another --out",
+            out.display()
+        )
+    })?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -52,9 +63,13 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
     let train_c = read_limited(&a.train, a.cfg.max_train_sentences)?;
     let dev_c = read_limited(&a.dev, a.cfg.max_dev_sentences)?;
     if train_c.sentences.len() < 2 {
-        anyhow::bail!("{}: only {} sentence(s); fine-tuning needs a real training set", a.train.display(), train_c.sentences.len());
+        anyhow::bail!(
+            "{}: only {} sentence(s); fine-tuning needs a real training set",
+            a.train.display(),
+            train_c.sentences.len()
+        );
     }
-    let test_c = a.test.as_ref().map(|p| read_conll(p)).transpose()?;
+    let test_c = a.test.as_ref().map(read_conll).transpose()?;
     let labels = corpus_labels(&train_c);
     let dir = hub::resolve(&a.model)?;
     tch::manual_seed(a.cfg.seed as i64);
@@ -64,13 +79,36 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         dir.display(),
         loaded.model.config.layers,
         loaded.model.num_parameters(),
-        if loaded.new_head { "new" } else { "the checkpoint's" },
+        if loaded.new_head {
+            "new"
+        } else {
+            "the checkpoint's"
+        },
         loaded.model.labels.names()
     );
     let ml = &loaded.model.labels;
-    let win = TagOptions { max_len: a.cfg.max_len, stride: a.cfg.stride, batch_size: a.cfg.eval_batch_size }.fit(&loaded.model);
-    let train = prepare(&train_c, &loaded.tokenizer, ml, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
-    let dev = prepare(&dev_c, &loaded.tokenizer, ml, win.max_len, win.stride, a.cfg.label_all_subtokens)?;
+    let win = TagOptions {
+        max_len: a.cfg.max_len,
+        stride: a.cfg.stride,
+        batch_size: a.cfg.eval_batch_size,
+    }
+    .fit(&loaded.model);
+    let train = prepare(
+        &train_c,
+        &loaded.tokenizer,
+        ml,
+        win.max_len,
+        win.stride,
+        a.cfg.label_all_subtokens,
+    )?;
+    let dev = prepare(
+        &dev_c,
+        &loaded.tokenizer,
+        ml,
+        win.max_len,
+        win.stride,
+        a.cfg.label_all_subtokens,
+    )?;
     let out = trainer::train(trainer::TrainJob {
         name: "finetune",
         model: &mut loaded.model,
@@ -87,11 +125,22 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
     })?;
     // Score the kept (best) checkpoint, not the last epoch's weights.
     let best = load_dir(&a.out, Head::Keep, a.cfg.device())?;
-    let opt = TagOptions { max_len: a.cfg.max_len, stride: a.cfg.stride, batch_size: a.cfg.eval_batch_size };
+    let opt = TagOptions {
+        max_len: a.cfg.max_len,
+        stride: a.cfg.stride,
+        batch_size: a.cfg.eval_batch_size,
+    };
     let (dev_r, _) = evaluate(&best.model, &best.tokenizer, &dev_c, &opt, Mode::Default)?;
-    let test_r = test_c.as_ref().map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0)).transpose()?;
+    let test_r = test_c
+        .as_ref()
+        .map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0))
+        .transpose()?;
     let report = RunReport {
-        name: a.out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "model".into()),
+        name: a
+            .out
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "model".into()),
         what: "a fine-tuned version of".into(),
         base_model: a.model.clone(),
         architecture: format!("{:?}ForTokenClassification", best.model.config.arch),

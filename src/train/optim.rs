@@ -24,8 +24,20 @@ impl AdamW {
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         let m = vars.iter().map(|(_, t)| t.zeros_like()).collect();
         let v = vars.iter().map(|(_, t)| t.zeros_like()).collect();
-        let params = vars.into_iter().map(|(n, t)| (n.clone(), t, decays(&n))).collect();
-        AdamW { params, m, v, step: 0, beta1, beta2, eps, weight_decay }
+        let params = vars
+            .into_iter()
+            .map(|(n, t)| (n.clone(), t, decays(&n)))
+            .collect();
+        AdamW {
+            params,
+            m,
+            v,
+            step: 0,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+        }
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -43,7 +55,12 @@ impl AdamW {
 
     /// Scale gradients so their global L2 norm is at most `max_norm`; returns the norm before.
     pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
-        let grads: Vec<Tensor> = self.params.iter().map(|(_, p, _)| p.grad()).filter(|g| g.defined()).collect();
+        let grads: Vec<Tensor> = self
+            .params
+            .iter()
+            .map(|(_, p, _)| p.grad())
+            .filter(|g| g.defined())
+            .collect();
         if grads.is_empty() {
             return 0.0;
         }
@@ -80,15 +97,25 @@ impl AdamW {
                     continue;
                 }
                 let wd = if *decay { self.weight_decay } else { 0.0 };
-                let fusable = [&*p, &g, &self.m[i], &self.v[i]]
-                    .iter()
-                    .all(|t| t.device() == tch::Device::Cpu && t.kind() == tch::Kind::Float && t.is_contiguous());
+                let fusable = [&*p, &g, &self.m[i], &self.v[i]].iter().all(|t| {
+                    t.device() == tch::Device::Cpu
+                        && t.kind() == tch::Kind::Float
+                        && t.is_contiguous()
+                });
                 if fusable {
                     let n = p.numel();
                     let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
                     let (pp, gp, mp, vp) = (ptr(p), ptr(&g), ptr(&self.m[i]), ptr(&self.v[i]));
                     for start in (0..n).step_by(CHUNK) {
-                        jobs.push(Job { p: pp, g: gp, m: mp, v: vp, start, end: (start + CHUNK).min(n), wd });
+                        jobs.push(Job {
+                            p: pp,
+                            g: gp,
+                            m: mp,
+                            v: vp,
+                            start,
+                            end: (start + CHUNK).min(n),
+                            wd,
+                        });
                     }
                 } else {
                     let g2 = &g * grad_scale;
@@ -96,7 +123,9 @@ impl AdamW {
                         let _ = p.g_mul_scalar_(1.0 - lr * wd);
                     }
                     let _ = self.m[i].lerp_(&g2, 1.0 - h.b1);
-                    let _ = self.v[i].g_mul_scalar_(h.b2).addcmul_(&g2, &(&g2 * (1.0 - h.b2)));
+                    let _ = self.v[i]
+                        .g_mul_scalar_(h.b2)
+                        .addcmul_(&g2, &(&g2 * (1.0 - h.b2)));
                     let denom = (self.v[i].sqrt() / h.bc2_sqrt) + h.eps;
                     let _ = p.addcdiv_(&(&self.m[i] * (-lr / h.bc1)), &denom);
                     let _ = g.zero_();
@@ -112,10 +141,23 @@ impl AdamW {
 
     /// Global-norm clipping folded into the update: returns the norm before clipping.
     pub fn clip_and_step(&mut self, lr: f64, max_norm: f64) -> f64 {
-        let grads: Vec<Tensor> = self.params.iter().map(|(_, p, _)| p.grad()).filter(|g| g.defined()).collect();
+        let grads: Vec<Tensor> = self
+            .params
+            .iter()
+            .map(|(_, p, _)| p.grad())
+            .filter(|g| g.defined())
+            .collect();
         let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
-        let total = if norms.is_empty() { 0.0 } else { Tensor::stack(&norms, 0).norm().double_value(&[]) };
-        let scale = if max_norm > 0.0 && total > max_norm { max_norm / (total + 1e-6) } else { 1.0 };
+        let total = if norms.is_empty() {
+            0.0
+        } else {
+            Tensor::stack(&norms, 0).norm().double_value(&[])
+        };
+        let scale = if max_norm > 0.0 && total > max_norm {
+            max_norm / (total + 1e-6)
+        } else {
+            1.0
+        };
         self.step_scaled(lr, scale);
         total
     }
@@ -198,7 +240,8 @@ pub fn linear_schedule(base: f64, step: usize, warmup: usize, total: usize) -> f
     if step < warmup {
         base * step as f64 / warmup.max(1) as f64
     } else {
-        base * ((total.saturating_sub(step)) as f64 / total.saturating_sub(warmup).max(1) as f64).max(0.0)
+        base * ((total.saturating_sub(step)) as f64 / total.saturating_sub(warmup).max(1) as f64)
+            .max(0.0)
     }
 }
 
@@ -221,7 +264,9 @@ mod tests {
         assert!(decays("bert.encoder.layer.0.attention.self.query.weight"));
         assert!(!decays("bert.encoder.layer.0.attention.self.query.bias"));
         assert!(!decays("bert.embeddings.LayerNorm.weight"));
-        assert!(!decays("distilbert.transformer.layer.0.sa_layer_norm.weight"));
+        assert!(!decays(
+            "distilbert.transformer.layer.0.sa_layer_norm.weight"
+        ));
     }
 
     #[test]
@@ -240,6 +285,9 @@ mod tests {
         let got: Vec<f32> = Vec::try_from(&p).unwrap();
         // step1: p*=0.999 -> [0.999,1.998]; m/bc1 = g, sqrt(v/bc2)=|g| -> update ±0.1 -> [0.899, 2.098]
         // step2: p*=0.999 -> [0.898101, 2.095902]; again ±0.1 -> [0.798101, 2.195902]
-        assert!((got[0] - 0.798101).abs() < 1e-4 && (got[1] - 2.195902).abs() < 1e-4, "{got:?}");
+        assert!(
+            (got[0] - 0.798101).abs() < 1e-4 && (got[1] - 2.195902).abs() < 1e-4,
+            "{got:?}"
+        );
     }
 }

@@ -56,18 +56,29 @@ pub fn load(run: &Path, model: &mut TokenClassifier, opt: &mut AdamW) -> Result<
         return Ok(None);
     }
     let meta = read_metadata(&path)?;
-    let st: LoopState = serde_json::from_str(meta.get("loop_state").context("state has no loop_state")?)
-        .with_context(|| format!("{}: unreadable loop state", path.display()))?;
+    let st: LoopState =
+        serde_json::from_str(meta.get("loop_state").context("state has no loop_state")?)
+            .with_context(|| format!("{}: unreadable loop state", path.display()))?;
     let tensors = read_safetensors(&path)?;
     let vars = model.vs.variables();
     let names: Vec<String> = opt.names().map(String::from).collect();
     tch::no_grad(|| -> Result<()> {
         for (i, n) in names.iter().enumerate() {
-            let get = |k: String| tensors.get(&k).with_context(|| format!("{}: missing {k}; delete the checkpoint folder to start over", path.display()));
+            let get = |k: String| {
+                tensors.get(&k).with_context(|| {
+                    format!(
+                        "{}: missing {k}; delete the checkpoint folder to start over",
+                        path.display()
+                    )
+                })
+            };
             let mut v = vars[n].shallow_clone();
             let src = get(format!("model.{n}"))?;
             if src.size() != v.size() {
-                bail!("{}: {n} has another shape than the model; this state belongs to another run", path.display());
+                bail!(
+                    "{}: {n} has another shape than the model; this state belongs to another run",
+                    path.display()
+                );
             }
             v.copy_(src);
             opt.m[i].copy_(get(format!("adam_m.{n}"))?);
@@ -75,6 +86,9 @@ pub fn load(run: &Path, model: &mut TokenClassifier, opt: &mut AdamW) -> Result<
         }
         Ok(())
     })?;
-    opt.step = meta.get("adam_step").and_then(|s| s.parse().ok()).unwrap_or(st.global_step as i64);
+    opt.step = meta
+        .get("adam_step")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(st.global_step as i64);
     Ok(Some(st))
 }

@@ -57,7 +57,13 @@ pub struct TrainJob<'a> {
 
 fn fingerprint(job: &TrainJob) -> String {
     let n_tokens: usize = job.train.iter().map(|e| e.input_ids.len()).sum();
-    format!("{}|{}|{}|{}", job.name, job.train.len(), n_tokens, toml::to_string(job.cfg).unwrap_or_default())
+    format!(
+        "{}|{}|{}|{}",
+        job.name,
+        job.train.len(),
+        n_tokens,
+        toml::to_string(job.cfg).unwrap_or_default()
+    )
 }
 
 fn write_metrics_log(run: &Path, st: &LoopState) -> Result<()> {
@@ -76,10 +82,21 @@ fn write_metrics_log(run: &Path, st: &LoopState) -> Result<()> {
 pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     let cfg = job.cfg;
     let run = job.run_dir;
-    std::fs::create_dir_all(run).map_err(|e| anyhow::anyhow!("{}: cannot create the run directory: {e}", run.display()))?;
-    let mut opt = AdamW::new(&job.model.vs, cfg.adam_beta1, cfg.adam_beta2, cfg.adam_epsilon, cfg.weight_decay);
+    std::fs::create_dir_all(run)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create the run directory: {e}", run.display()))?;
+    let mut opt = AdamW::new(
+        &job.model.vs,
+        cfg.adam_beta1,
+        cfg.adam_beta2,
+        cfg.adam_epsilon,
+        cfg.weight_decay,
+    );
     let fp = fingerprint(&job);
-    let mut st = LoopState { fingerprint: fp.clone(), best_f1: -1.0, ..Default::default() };
+    let mut st = LoopState {
+        fingerprint: fp.clone(),
+        best_f1: -1.0,
+        ..Default::default()
+    };
     if job.resume {
         if let Some(s) = state::load(run, job.model, &mut opt)? {
             if s.fingerprint != fp {
@@ -89,7 +106,13 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                     run.join("checkpoint").display()
                 );
             }
-            eprintln!("[{}] resuming at epoch {} batch {} (step {})", job.name, s.epoch + 1, s.batch_in_epoch, s.global_step);
+            eprintln!(
+                "[{}] resuming at epoch {} batch {} (step {})",
+                job.name,
+                s.epoch + 1,
+                s.batch_in_epoch,
+                s.global_step
+            );
             st = s;
         }
     } else if state::state_path(run).exists() {
@@ -99,7 +122,12 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     let per_epoch = lens.len().div_ceil(cfg.batch_size);
     let total = per_epoch * cfg.epochs;
     let warmup = (cfg.warmup_ratio * total as f64) as usize;
-    let tag_opt = TagOptions { max_len: cfg.max_len, stride: cfg.stride, batch_size: cfg.eval_batch_size }.fit(job.model);
+    let tag_opt = TagOptions {
+        max_len: cfg.max_len,
+        stride: cfg.stride,
+        batch_size: cfg.eval_batch_size,
+    }
+    .fit(job.model);
     let device = job.model.device();
     let autocast = cfg.mixed_precision && device.is_cuda();
     let mut stopped_early = false;
@@ -108,24 +136,45 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
 
     while st.epoch < cfg.epochs {
         let batches = epoch_batches(&lens, cfg.batch_size, cfg.seed, st.epoch);
-        let pb = ProgressBar::new(batches.len() as u64).with_prefix(format!("{} epoch {}/{}", job.name, st.epoch + 1, cfg.epochs));
+        let pb = ProgressBar::new(batches.len() as u64).with_prefix(format!(
+            "{} epoch {}/{}",
+            job.name,
+            st.epoch + 1,
+            cfg.epochs
+        ));
         pb.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         pb.set_position(st.batch_in_epoch as u64);
-        let last_f1 = st.history.last().map(|h| format!(" dev F1 {:.4}", h.f1)).unwrap_or_default();
+        let last_f1 = st
+            .history
+            .last()
+            .map(|h| format!(" dev F1 {:.4}", h.f1))
+            .unwrap_or_default();
         let (mut loss_sum, mut loss_n) = (0.0, 0usize);
         let t0 = Instant::now();
         for b in st.batch_in_epoch..batches.len() {
             // Dropout randomness is a function of the step, so a resumed run draws the same masks.
-            let step_seed = cfg.seed.wrapping_mul(1_000_003).wrapping_add(st.global_step as u64);
+            let step_seed = cfg
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add(st.global_step as u64);
             tch::manual_seed(step_seed as i64);
             crate::model::dropout::reseed(step_seed);
             let batch = make_batch(job.train, &batches[b], job.tokenizer.pad_id, device);
             let lr = linear_schedule(cfg.learning_rate, st.global_step, warmup, total);
-            let fwd = || job.model.forward(&batch.ids, &batch.mask, true, job.objective.wants_hidden());
-            let out = if autocast { tch::autocast(true, fwd) } else { fwd() };
+            let fwd = || {
+                job.model
+                    .forward(&batch.ids, &batch.mask, true, job.objective.wants_hidden())
+            };
+            let out = if autocast {
+                tch::autocast(true, fwd)
+            } else {
+                fwd()
+            };
             let loss = job.objective.loss(&out, &batch);
             let mut lv = loss.double_value(&[]);
             if job.nan_at_step == Some(st.global_step) {
@@ -150,7 +199,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             st.batch_in_epoch = b + 1;
             loss_sum += lv;
             loss_n += 1;
-            if st.global_step % 10 == 0 {
+            if st.global_step.is_multiple_of(10) {
                 st.losses.push((st.global_step, lv, lr));
             }
             pb.set_position((b + 1) as u64);
@@ -163,7 +212,10 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                     job.name, st.epoch + 1, cfg.epochs, b + 1, batches.len(), loss_sum / loss_n as f64, el / loss_n as f64, eta
                 );
             }
-            if cfg.save_every > 0 && st.global_step % cfg.save_every == 0 && b + 1 < batches.len() {
+            if cfg.save_every > 0
+                && st.global_step.is_multiple_of(cfg.save_every)
+                && b + 1 < batches.len()
+            {
                 st.train_seconds += t0.elapsed().as_secs_f64();
                 state::save(run, job.model, &opt, &st)?;
                 st.train_seconds -= t0.elapsed().as_secs_f64();
@@ -174,11 +226,21 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
         }
         st.train_seconds += t0.elapsed().as_secs_f64();
         pb.finish_and_clear();
-        let (report, dev_loss) = evaluate_with_loss(job.model, job.tokenizer, job.dev, job.dev_examples, &tag_opt)?;
+        let (report, dev_loss) = evaluate_with_loss(
+            job.model,
+            job.tokenizer,
+            job.dev,
+            job.dev_examples,
+            &tag_opt,
+        )?;
         let log = EpochLog {
             epoch: st.epoch + 1,
             step: st.global_step,
-            training_loss: if loss_n > 0 { loss_sum / loss_n as f64 } else { f64::NAN },
+            training_loss: if loss_n > 0 {
+                loss_sum / loss_n as f64
+            } else {
+                f64::NAN
+            },
             validation_loss: dev_loss,
             precision: report.precision,
             recall: report.recall,
@@ -203,12 +265,29 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
         st.batch_in_epoch = 0;
         state::save(run, job.model, &opt, &st)?;
         write_metrics_log(run, &st)?;
-        if cfg.early_stopping_patience > 0 && st.bad_epochs >= cfg.early_stopping_patience && st.epoch < cfg.epochs {
-            eprintln!("[{}] early stop: no dev F1 gain for {} epochs", job.name, st.bad_epochs);
+        if cfg.early_stopping_patience > 0
+            && st.bad_epochs >= cfg.early_stopping_patience
+            && st.epoch < cfg.epochs
+        {
+            eprintln!(
+                "[{}] early stop: no dev F1 gain for {} epochs",
+                job.name, st.bad_epochs
+            );
             stopped_early = true;
             break;
         }
     }
-    let best = st.history.iter().find(|h| h.epoch == st.best_epoch).cloned().unwrap_or_else(|| st.history.last().cloned().expect("at least one epoch"));
-    Ok(TrainOutcome { history: st.history, best, stopped_early, train_seconds: st.train_seconds, losses: st.losses })
+    let best = st
+        .history
+        .iter()
+        .find(|h| h.epoch == st.best_epoch)
+        .cloned()
+        .unwrap_or_else(|| st.history.last().cloned().expect("at least one epoch"));
+    Ok(TrainOutcome {
+        history: st.history,
+        best,
+        stopped_early,
+        train_seconds: st.train_seconds,
+        losses: st.losses,
+    })
 }

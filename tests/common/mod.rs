@@ -30,10 +30,15 @@ pub fn tiny_model_dir(name: &str) -> tempfile::TempDir {
     for f in ["config.json", "model.safetensors"] {
         std::fs::copy(src.join(f), d.path().join(f)).unwrap();
     }
-    let vocab = std::fs::read_to_string(shared().join("data/vocab/bert-base-cased-vocab.txt")).unwrap();
+    let vocab =
+        std::fs::read_to_string(shared().join("data/vocab/bert-base-cased-vocab.txt")).unwrap();
     let first: Vec<&str> = vocab.lines().take(1000).collect();
     std::fs::write(d.path().join("vocab.txt"), first.join("\n") + "\n").unwrap();
-    std::fs::write(d.path().join("tokenizer_config.json"), r#"{"do_lower_case": false, "tokenizer_class": "BertTokenizer"}"#).unwrap();
+    std::fs::write(
+        d.path().join("tokenizer_config.json"),
+        r#"{"do_lower_case": false, "tokenizer_class": "BertTokenizer"}"#,
+    )
+    .unwrap();
     d
 }
 
@@ -71,9 +76,16 @@ pub fn distilner(args: &[&str]) -> (bool, String, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 pub fn read_json(p: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+    )
+    .unwrap()
 }

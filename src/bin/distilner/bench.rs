@@ -38,10 +38,24 @@ pub fn run(a: Args) -> Result<()> {
     for m in &a.models {
         let dir = distilner::model::hub::resolve(m)?;
         eprintln!("[bench] distilner on {}", dir.display());
-        all.push(run_distilner(&dir, &a.data, &a.batch, a.runs, a.threads, a.limit)?);
+        all.push(run_distilner(
+            &dir, &a.data, &a.batch, a.runs, a.threads, a.limit,
+        )?);
         if !a.no_reference {
             eprintln!("[bench] PyTorch eager on {}", dir.display());
-            all.push(run_reference(&a.python, &a.reference_script, &dir, &a.data, &a.batch, a.runs, a.threads, a.limit).context("the PyTorch baseline failed (run ./setup.sh; or pass --no-reference)")?);
+            all.push(
+                run_reference(
+                    &a.python,
+                    &a.reference_script,
+                    &dir,
+                    &a.data,
+                    &a.batch,
+                    a.runs,
+                    a.threads,
+                    a.limit,
+                )
+                .context("the PyTorch baseline failed (run ./setup.sh; or pass --no-reference)")?,
+            );
         }
     }
     println!("{}", distilner::bench::table(&all, &a.batch));

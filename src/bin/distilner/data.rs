@@ -30,12 +30,17 @@ pub fn run(a: Args) -> Result<()> {
         rows.push((f.display().to_string(), stats(&read_conll(f)?)));
     }
     if json {
-        let v: serde_json::Map<String, serde_json::Value> =
-            rows.iter().map(|(f, s)| (f.clone(), serde_json::to_value(s).unwrap())).collect();
+        let v: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|(f, s)| (f.clone(), serde_json::to_value(s).unwrap()))
+            .collect();
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    let mut types: Vec<String> = rows.iter().flat_map(|(_, s)| s.entities.keys().cloned()).collect();
+    let mut types: Vec<String> = rows
+        .iter()
+        .flat_map(|(_, s)| s.entities.keys().cloned())
+        .collect();
     types.sort();
     types.dedup();
     // The shared README's column order for CoNLL-2003, then any other types.
@@ -43,24 +48,42 @@ pub fn run(a: Args) -> Result<()> {
         .iter()
         .map(|s| s.to_string())
         .filter(|t| types.contains(t))
-        .chain(types.iter().filter(|t| !["PER", "LOC", "ORG", "MISC"].contains(&t.as_str())).cloned())
+        .chain(
+            types
+                .iter()
+                .filter(|t| !["PER", "LOC", "ORG", "MISC"].contains(&t.as_str()))
+                .cloned(),
+        )
         .collect();
     let sep = |n: usize| {
         let s = n.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
         }
         out
     };
-    println!("| file | docs | sentences | tokens | {} | scheme |", order.join(" | "));
+    println!(
+        "| file | docs | sentences | tokens | {} | scheme |",
+        order.join(" | ")
+    );
     println!("|---|---|---|---|{}---|", "---|".repeat(order.len()));
     for (f, s) in rows {
-        let ents: Vec<String> = order.iter().map(|t| sep(*s.entities.get(t).unwrap_or(&0))).collect();
-        println!("| {f} | {} | {} | {} | {} | {} |", sep(s.docs), sep(s.sentences), sep(s.tokens), ents.join(" | "), s.scheme);
+        let ents: Vec<String> = order
+            .iter()
+            .map(|t| sep(*s.entities.get(t).unwrap_or(&0)))
+            .collect();
+        println!(
+            "| {f} | {} | {} | {} | {} | {} |",
+            sep(s.docs),
+            sep(s.sentences),
+            sep(s.tokens),
+            ents.join(" | "),
+            s.scheme
+        );
     }
     Ok(())
 }

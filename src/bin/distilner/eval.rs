@@ -29,14 +29,26 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     tch::set_num_threads(a.threads);
-    let l = load_dir(&hub::resolve(&a.model)?, Head::Keep, tch::Device::cuda_if_available())?;
+    let l = load_dir(
+        &hub::resolve(&a.model)?,
+        Head::Keep,
+        tch::Device::cuda_if_available(),
+    )?;
     let corpus = read_conll(&a.data)?;
-    let opt = TagOptions { batch_size: a.batch_size, ..TagOptions::default() };
+    let opt = TagOptions {
+        batch_size: a.batch_size,
+        ..TagOptions::default()
+    };
     let (report, pred) = evaluate(&l.model, &l.tokenizer, &corpus, &opt, a.mode)?;
     if let Some(p) = &a.write_predictions {
         let mut s = String::new();
         for (sent, tags) in corpus.sentences.iter().zip(&pred) {
-            for ((w, g), p) in sent.words.iter().zip(distilner::data::convert(&sent.tags, true)).zip(tags) {
+            for ((w, g), p) in sent
+                .words
+                .iter()
+                .zip(distilner::data::convert(&sent.tags, true))
+                .zip(tags)
+            {
                 s += &format!("{w} {g} {p}\n");
             }
             s.push('\n');

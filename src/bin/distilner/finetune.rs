@@ -4,7 +4,6 @@ use anyhow::Result;
 use distilner::train::finetune::{run as finetune, FinetuneArgs};
 use std::path::PathBuf;
 
-
 #[derive(clap::Args)]
 pub struct Args {
     /// Model directory or Hugging Face id (org/name, from the local cache). A checkpoint without a head
@@ -45,7 +44,10 @@ pub fn run(a: Args) -> Result<()> {
     println!(
         "finetune done: dev F1 {:.4}{} (epoch {} kept), {:.0}s training; model and card in {}",
         r.dev.f1,
-        r.test.as_ref().map(|t| format!(", test F1 {:.4}", t.f1)).unwrap_or_default(),
+        r.test
+            .as_ref()
+            .map(|t| format!(", test F1 {:.4}", t.f1))
+            .unwrap_or_default(),
         r.best_epoch,
         r.train_seconds,
         a.out.display()

@@ -19,19 +19,47 @@ pub fn run(a: Args) -> Result<()> {
     };
     let l = load_dir(&dir, head, tch::Device::Cpu)?;
     let m = &l.model;
-    let size: u64 = std::fs::metadata(dir.join("model.safetensors")).map(|m| m.len()).unwrap_or(0);
+    let size: u64 = std::fs::metadata(dir.join("model.safetensors"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!("model:        {}", dir.display());
-    println!("architecture: {:?}{}", m.config.arch, if labels.is_some() { "ForTokenClassification" } else { "Model (no head)" });
+    println!(
+        "architecture: {:?}{}",
+        m.config.arch,
+        if labels.is_some() {
+            "ForTokenClassification"
+        } else {
+            "Model (no head)"
+        }
+    );
     println!("layers:       {}", m.config.layers);
-    println!("hidden size:  {} ({} heads, FFN {})", m.config.hidden, m.config.heads, m.config.intermediate);
+    println!(
+        "hidden size:  {} ({} heads, FFN {})",
+        m.config.hidden, m.config.heads, m.config.intermediate
+    );
     println!("max length:   {}", m.config.max_position);
-    let head_params = if labels.is_some() { 0 } else { m.config.hidden + 1 };
+    let head_params = if labels.is_some() {
+        0
+    } else {
+        m.config.hidden + 1
+    };
     println!("parameters:   {}", m.num_parameters() - head_params);
-    println!("on disk:      {:.1} MB (model.safetensors)", size as f64 / 1e6);
+    println!(
+        "on disk:      {:.1} MB (model.safetensors)",
+        size as f64 / 1e6
+    );
     match labels {
         Some(l) => println!("labels:       {:?}", l.names()),
         None => println!("labels:       none (no token-classification head; `finetune` adds one)"),
     }
-    println!("tokenizer:    {} tokens, {}", l.tokenizer.vocab_size(), if l.tokenizer.lowercase { "uncased" } else { "cased" });
+    println!(
+        "tokenizer:    {} tokens, {}",
+        l.tokenizer.vocab_size(),
+        if l.tokenizer.lowercase {
+            "uncased"
+        } else {
+            "cased"
+        }
+    );
     Ok(())
 }

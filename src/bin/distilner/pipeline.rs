@@ -34,7 +34,9 @@ pub struct Args {
 }
 
 fn dir_size(p: &Path) -> u64 {
-    std::fs::metadata(p.join("model.safetensors")).map(|m| m.len()).unwrap_or(0)
+    std::fs::metadata(p.join("model.safetensors"))
+        .map(|m| m.len())
+        .unwrap_or(0)
 }
 
 fn sentences_per_s(dir: &Path, test: &Path, threads: usize) -> Result<f64> {
@@ -42,7 +44,10 @@ fn sentences_per_s(dir: &Path, test: &Path, threads: usize) -> Result<f64> {
     let l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
     let c = read_conll(test)?;
     let words: Vec<Vec<String>> = c.sentences.iter().map(|s| s.words.clone()).collect();
-    let opt = TagOptions { batch_size: 32, ..TagOptions::default() };
+    let opt = TagOptions {
+        batch_size: 32,
+        ..TagOptions::default()
+    };
     tag_sentences(&l.model, &l.tokenizer, &words[..words.len().min(200)], &opt)?; // warm-up
     let t = std::time::Instant::now();
     tag_sentences(&l.model, &l.tokenizer, &words, &opt)?;
@@ -51,7 +56,11 @@ fn sentences_per_s(dir: &Path, test: &Path, threads: usize) -> Result<f64> {
 
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.flags.resolve()?;
-    let (train, dev, test) = (a.data.join("eng.train"), a.data.join("eng.testa"), a.data.join("eng.testb"));
+    let (train, dev, test) = (
+        a.data.join("eng.train"),
+        a.data.join("eng.testa"),
+        a.data.join("eng.testb"),
+    );
     let tdir = a.out.join("teacher");
     let sdir = a.out.join("student");
     let t0 = std::time::Instant::now();
@@ -70,7 +79,10 @@ pub fn run(a: Args) -> Result<()> {
             exit_after_step: None,
         })?;
     }
-    eprintln!("== 2/3 distil the student (teacher layers {}) ==", a.student_layers);
+    eprintln!(
+        "== 2/3 distil the student (teacher layers {}) ==",
+        a.student_layers
+    );
     let mut scfg = cfg.clone();
     if let Some(e) = a.student_epochs {
         scfg.epochs = e;
@@ -96,11 +108,28 @@ pub fn run(a: Args) -> Result<()> {
     eprintln!("== 3/3 test report ==");
     let t = r.teacher.as_ref().expect("teacher summary");
     let s_f1 = r.test.as_ref().map(|x| x.f1).unwrap_or(f64::NAN);
-    let (t_sps, s_sps) = (sentences_per_s(&tdir, &test, cfg.threads)?, sentences_per_s(&sdir, &test, cfg.threads)?);
+    let (t_sps, s_sps) = (
+        sentences_per_s(&tdir, &test, cfg.threads)?,
+        sentences_per_s(&sdir, &test, cfg.threads)?,
+    );
     println!("| model | layers | parameters | size on disk | test F1 | sentences/s (batch 32) |");
     println!("|---|---|---|---|---|---|");
-    println!("| teacher | {} | {} | {:.1} MB | {:.4} | {:.0} |", t.layers, t.parameters, dir_size(&tdir) as f64 / 1e6, t.test_f1, t_sps);
-    println!("| student | {} | {} | {:.1} MB | {:.4} | {:.0} |", r.layers, r.parameters, dir_size(&sdir) as f64 / 1e6, s_f1, s_sps);
+    println!(
+        "| teacher | {} | {} | {:.1} MB | {:.4} | {:.0} |",
+        t.layers,
+        t.parameters,
+        dir_size(&tdir) as f64 / 1e6,
+        t.test_f1,
+        t_sps
+    );
+    println!(
+        "| student | {} | {} | {:.1} MB | {:.4} | {:.0} |",
+        r.layers,
+        r.parameters,
+        dir_size(&sdir) as f64 / 1e6,
+        s_f1,
+        s_sps
+    );
     println!(
         "student keeps {:.1}% of the teacher's test F1 at {:.2}x its speed; total {:.1} min. Runs: {} and {}",
         100.0 * s_f1 / t.test_f1,

@@ -53,7 +53,10 @@ pub struct Args {
 }
 
 fn detect(path: &std::path::Path) -> InputFormat {
-    let name = path.file_name().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if name.ends_with(".jsonl") {
         InputFormat::Jsonl
     } else if name.ends_with(".conll") || name.starts_with("eng.") || name.ends_with(".iob") {
@@ -65,8 +68,15 @@ fn detect(path: &std::path::Path) -> InputFormat {
 
 pub fn run(a: Args) -> Result<()> {
     tch::set_num_threads(a.threads);
-    let l = load_dir(&hub::resolve(&a.model)?, Head::Keep, tch::Device::cuda_if_available())?;
-    let opt = TagOptions { batch_size: a.batch_size, ..TagOptions::default() };
+    let l = load_dir(
+        &hub::resolve(&a.model)?,
+        Head::Keep,
+        tch::Device::cuda_if_available(),
+    )?;
+    let opt = TagOptions {
+        batch_size: a.batch_size,
+        ..TagOptions::default()
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let fmt = match (&a.input, a.input_format) {
@@ -74,13 +84,26 @@ pub fn run(a: Args) -> Result<()> {
         (_, f) => f,
     };
     if fmt == InputFormat::Conll {
-        let p = a.input.as_ref().context("--input-format conll needs --input FILE")?;
+        let p = a
+            .input
+            .as_ref()
+            .context("--input-format conll needs --input FILE")?;
         let bytes = std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
         // Plain one-word-per-line files have no tag column: give them a dummy O so the reader accepts them.
         let corpus = match parse_conll(&bytes, &p.display().to_string()) {
             Ok(c) => c,
             Err(_) => {
-                let text = String::from_utf8_lossy(&bytes).lines().map(|l| if l.trim().is_empty() || l.starts_with("-DOCSTART-") { l.to_string() } else { format!("{} O", l.trim()) }).collect::<Vec<_>>().join("\n");
+                let text = String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .map(|l| {
+                        if l.trim().is_empty() || l.starts_with("-DOCSTART-") {
+                            l.to_string()
+                        } else {
+                            format!("{} O", l.trim())
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 parse_conll(text.as_bytes(), &p.display().to_string())?
             }
         };
@@ -128,7 +151,11 @@ pub fn run(a: Args) -> Result<()> {
     }
     match a.format {
         OutputFormat::Json => {
-            let v = if results.len() == 1 && a.input.is_none() { results.remove(0) } else { Value::Array(results) };
+            let v = if results.len() == 1 && a.input.is_none() {
+                results.remove(0)
+            } else {
+                Value::Array(results)
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
         _ => {

@@ -18,7 +18,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let (name, bytes) = match &a.file {
-        Some(p) if p.as_os_str() != "-" => (p.display().to_string(), std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?),
+        Some(p) if p.as_os_str() != "-" => (
+            p.display().to_string(),
+            std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?,
+        ),
         _ => {
             let mut b = Vec::new();
             std::io::stdin().read_to_end(&mut b)?;

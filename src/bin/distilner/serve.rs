@@ -32,17 +32,28 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     tch::set_num_threads(a.threads);
-    let l = load_dir(&hub::resolve(&a.model)?, Head::Keep, tch::Device::cuda_if_available())?;
+    let l = load_dir(
+        &hub::resolve(&a.model)?,
+        Head::Keep,
+        tch::Device::cuda_if_available(),
+    )?;
     serve(
         l.model,
         l.tokenizer,
         ServeOptions {
             host: a.host,
             port: a.port,
-            limits: Limits { max_body_bytes: a.max_body_bytes, max_text_chars: a.max_text_chars, max_batch: a.max_batch },
+            limits: Limits {
+                max_body_bytes: a.max_body_bytes,
+                max_text_chars: a.max_text_chars,
+                max_batch: a.max_batch,
+            },
             max_wait_ms: a.max_wait_ms,
             max_batch_texts: a.max_batch_texts,
-            tag: TagOptions { batch_size: a.max_batch_texts, ..TagOptions::default() },
+            tag: TagOptions {
+                batch_size: a.max_batch_texts,
+                ..TagOptions::default()
+            },
             model_name: a.model,
         },
     )

@@ -9,7 +9,9 @@ use super::pipeline::Token;
 use crate::data::LabelSet;
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
     None,
@@ -22,7 +24,9 @@ pub enum Strategy {
 impl std::str::FromStr for Strategy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        <Strategy as clap::ValueEnum>::from_str(s, true).map_err(|_| format!("unknown aggregation_strategy {s:?}; use none, simple, first, average or max"))
+        <Strategy as clap::ValueEnum>::from_str(s, true).map_err(|_| {
+            format!("unknown aggregation_strategy {s:?}; use none, simple, first, average or max")
+        })
     }
 }
 
@@ -41,7 +45,9 @@ struct Piece {
 }
 
 fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |b, (i, &x)| if x > v[b] { i } else { b })
+    v.iter()
+        .enumerate()
+        .fold(0, |b, (i, &x)| if x > v[b] { i } else { b })
 }
 
 /// WordPiece tokens back to text (HF's `convert_tokens_to_string`).
@@ -71,8 +77,10 @@ fn group(pieces: Vec<Piece>) -> Vec<Value> {
         let tokens: Vec<String> = cur.iter().flat_map(|p| p.tokens.clone()).collect();
         let score = cur.iter().map(|p| p.score as f64).sum::<f64>() / cur.len() as f64;
         if ty != "O" {
-            out.push(json!({"entity_group": ty, "score": score, "word": join_tokens(&tokens),
-                "start": cur[0].start, "end": cur[cur.len() - 1].end}));
+            out.push(
+                json!({"entity_group": ty, "score": score, "word": join_tokens(&tokens),
+                "start": cur[0].start, "end": cur[cur.len() - 1].end}),
+            );
         }
         cur.clear();
     };
@@ -93,7 +101,13 @@ fn group(pieces: Vec<Piece>) -> Vec<Value> {
 pub fn aggregate(tokens: &[Token], labels: &LabelSet, strategy: Strategy) -> Value {
     let token_piece = |t: &Token| {
         let i = argmax(&t.probs);
-        Piece { label: labels.name(i).to_string(), score: t.probs[i], tokens: vec![t.text.clone()], start: t.start, end: t.end }
+        Piece {
+            label: labels.name(i).to_string(),
+            score: t.probs[i],
+            tokens: vec![t.text.clone()],
+            start: t.start,
+            end: t.end,
+        }
     };
     let scorer: &dyn WordScorer = match strategy {
         Strategy::None => {
@@ -101,8 +115,10 @@ pub fn aggregate(tokens: &[Token], labels: &LabelSet, strategy: Strategy) -> Val
                 .iter()
                 .filter_map(|t| {
                     let p = token_piece(t);
-                    (p.label != "O").then(|| json!({"entity": p.label, "score": p.score, "index": t.index,
-                        "word": t.text, "start": t.start, "end": t.end}))
+                    (p.label != "O").then(|| {
+                        json!({"entity": p.label, "score": p.score, "index": t.index,
+                        "word": t.text, "start": t.start, "end": t.end})
+                    })
                 })
                 .collect();
             return Value::Array(v);

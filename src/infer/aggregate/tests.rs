@@ -2,11 +2,22 @@
 use super::*;
 
 fn labels() -> LabelSet {
-    LabelSet::new(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"].map(String::from).to_vec())
+    LabelSet::new(
+        ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+            .map(String::from)
+            .to_vec(),
+    )
 }
 
 fn tok(index: usize, text: &str, start: usize, end: usize, first: bool, probs: [f32; 5]) -> Token {
-    Token { index, text: text.into(), start, end, first_of_word: first, probs: probs.to_vec() }
+    Token {
+        index,
+        text: text.into(),
+        start,
+        end,
+        first_of_word: first,
+        probs: probs.to_vec(),
+    }
 }
 
 /// "Jean-Luc visits Mo ##sul": tokens with hand-set probabilities.
@@ -28,7 +39,12 @@ fn get(v: &Value, i: usize, k: &str) -> Value {
 #[test]
 fn none_lists_non_o_tokens() {
     let v = aggregate(&case(), &labels(), Strategy::None);
-    let ents: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["entity"].as_str().unwrap()).collect();
+    let ents: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entity"].as_str().unwrap())
+        .collect();
     assert_eq!(ents, ["B-PER", "I-PER", "B-LOC"]);
     assert_eq!(get(&v, 1, "word"), "##luc");
     assert_eq!(get(&v, 2, "index"), 4);
@@ -43,7 +59,10 @@ fn simple_groups_tokens() {
     assert_eq!(get(&v, 0, "entity_group"), "PER");
     assert_eq!(get(&v, 0, "word"), "jeanluc");
     assert!((get(&v, 0, "score").as_f64().unwrap() - 0.75).abs() < 1e-6);
-    assert_eq!((get(&v, 0, "start"), get(&v, 0, "end")), (0.into(), 7.into()));
+    assert_eq!(
+        (get(&v, 0, "start"), get(&v, 0, "end")),
+        (0.into(), 7.into())
+    );
     assert_eq!(get(&v, 1, "word"), "mo");
     assert_eq!(get(&v, 1, "end"), 17);
 }
@@ -56,7 +75,10 @@ fn first_uses_first_subtoken() {
     assert!((get(&v, 0, "score").as_f64().unwrap() - 0.8).abs() < 1e-6);
     assert_eq!(get(&v, 1, "entity_group"), "LOC");
     assert_eq!(get(&v, 1, "word"), "mosul");
-    assert_eq!((get(&v, 1, "start"), get(&v, 1, "end")), (15.into(), 20.into()));
+    assert_eq!(
+        (get(&v, 1, "start"), get(&v, 1, "end")),
+        (15.into(), 20.into())
+    );
     assert!((get(&v, 1, "score").as_f64().unwrap() - 0.7).abs() < 1e-6);
 }
 
@@ -86,6 +108,11 @@ fn b_tag_splits_groups_and_i_after_o_starts_one() {
         tok(4, "d", 6, 7, true, [0.0, 0.0, 0.0, 0.1, 0.9]),
     ];
     let v = aggregate(&t, &labels(), Strategy::Simple);
-    let words: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["word"].as_str().unwrap()).collect();
+    let words: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["word"].as_str().unwrap())
+        .collect();
     assert_eq!(words, ["a", "b", "d"]);
 }
