@@ -26,7 +26,12 @@ fn bad_body(i: usize) -> Vec<u8> {
 
 fn rss_kb(pid: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -50,9 +55,19 @@ async fn main() {
         let addr = addr.clone();
         let bad = bad_ratio > 0.0 && (i as f64 * bad_ratio).fract() + bad_ratio >= 1.0;
         handles.push(tokio::spawn(async move {
-            let body = if bad { bad_body(i) } else { serde_json::json!({"inputs": TEXTS[i % TEXTS.len()]}).to_string().into_bytes() };
+            let body = if bad {
+                bad_body(i)
+            } else {
+                serde_json::json!({"inputs": TEXTS[i % TEXTS.len()]})
+                    .to_string()
+                    .into_bytes()
+            };
             let t = Instant::now();
-            let r = tokio::time::timeout(Duration::from_secs(30), request(&addr, "POST", "/predict", &body)).await;
+            let r = tokio::time::timeout(
+                Duration::from_secs(30),
+                request(&addr, "POST", "/predict", &body),
+            )
+            .await;
             let status = match r {
                 Ok(Ok((s, _))) => s,
                 _ => 0,
@@ -75,7 +90,11 @@ async fn main() {
     }
     let wall = start.elapsed().as_secs_f64();
     lat.sort_by(|x, y| x.partial_cmp(y).unwrap());
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(f64::NAN);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     let rss = pid.as_deref().and_then(rss_kb);
     println!(
         "{}",

@@ -133,3 +133,59 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         assert_eq!(s, 200);
     });
 }
+
+#[test]
+fn serve_binary_answers_then_drains_on_sigterm() {
+    let m = tiny_model_dir("tiny-bert-ner");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
+        .args([
+            "serve",
+            "--model",
+            m.path().to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+            "--threads",
+            "1",
+            "--max-wait-ms",
+            "300",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut up = false;
+        for _ in 0..100 {
+            if let Ok((200, _)) = request(&addr, "GET", "/health", b"").await {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(up, "server did not come up");
+        // A request in flight (held ~300 ms by the batching window) when SIGTERM arrives still gets its answer.
+        let a = addr.clone();
+        let inflight = tokio::spawn(async move {
+            request(&a, "POST", "/predict", br#"{"inputs": "Paris"}"#).await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let st = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let (s, _) = inflight.await.unwrap().unwrap();
+        assert_eq!(s, 200);
+    });
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}

@@ -57,11 +57,12 @@ fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
         "1e-3",
         "--threads",
         "1",
-        "--save-every",
-        "4",
         "--device",
         "cpu",
     ];
+    if !extra.contains(&"--save-every") {
+        args.extend_from_slice(&["--save-every", "4"]);
+    }
     args.extend_from_slice(extra);
     distilner(&args)
 }
@@ -269,4 +270,155 @@ fn distill_tiny_end_to_end() {
     assert!(m["teacher"]["test_f1"].is_number());
     let card = std::fs::read_to_string(s.join("README.md")).unwrap();
     assert!(card.contains("## Teacher vs student") && card.contains("distillation:"));
+}
+
+#[test]
+fn distill_with_hidden_state_loss() {
+    let f = fixture();
+    let out = f.work.path().join("h");
+    let (ok, o, err) = distilner(&[
+        "distill",
+        "--teacher",
+        &f.model,
+        "--student-layers",
+        "0,1",
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--test",
+        "none",
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
+        "--hidden-mse",
+        "1.0",
+    ]);
+    assert!(ok, "{o}\n{err}");
+    assert!(std::fs::read_to_string(out.join("README.md"))
+        .unwrap()
+        .contains("hidden-state MSE"));
+    let (ok, _, err) = distilner(&[
+        "distill",
+        "--teacher",
+        &f.model,
+        "--student-layers",
+        "0,1",
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--out",
+        f.work.path().join("h2").to_str().unwrap(),
+        "--threads",
+        "1",
+        "--min-teacher-f1",
+        "0",
+        "--hidden-mse",
+        "1.0",
+        "--hidden-layer-map",
+        "1",
+    ]);
+    assert!(!ok && err.contains("--hidden-layer-map"), "{err}");
+}
+
+#[test]
+fn sigkill_at_random_moments_then_resume_matches() {
+    let f = fixture();
+    let full = f.work.path().join("full");
+    assert!(finetune(&f, &full, &["--save-every", "1"]).0);
+    // Real SIGKILLs at pseudo-random moments (several seeds), including mid-checkpoint-write.
+    let mut interrupted = 0;
+    for (i, delay_ms) in [150u64, 250, 350, 450].iter().enumerate() {
+        let run = f.work.path().join(format!("kill{i}"));
+        let out = run.display().to_string();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
+            .args([
+                "finetune",
+                "--model",
+                &f.model,
+                "--train",
+                &f.train,
+                "--dev",
+                &f.dev,
+                "--test",
+                &f.test,
+                "--out",
+                &out,
+                "--epochs",
+                "2",
+                "--batch-size",
+                "8",
+                "--lr",
+                "1e-3",
+                "--threads",
+                "1",
+                "--save-every",
+                "1",
+                "--device",
+                "cpu",
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(*delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if !run.join("metrics.json").exists() {
+            interrupted += 1;
+        }
+        let (ok, _, err) = finetune(&f, &run, &["--save-every", "1", "--resume"]);
+        assert!(ok, "kill {i}: {err}");
+        assert_eq!(
+            dev_metrics(&full),
+            dev_metrics(&run),
+            "kill after {delay_ms} ms"
+        );
+        // The state file always parses (never half-written).
+        assert!(distilner::model::checkpoint::read_metadata(
+            &run.join("checkpoint/state.safetensors")
+        )
+        .is_ok());
+    }
+    assert!(
+        interrupted >= 2,
+        "only {interrupted} kills landed mid-run; the delays need retuning"
+    );
+}
+
+#[test]
+fn unwritable_output_and_tiny_data_fail_before_training() {
+    let f = fixture();
+    let blocker = f.work.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let (ok, _, err) = finetune(&f, &blocker.join("run"), &[]);
+    assert!(
+        !ok && err.contains("cannot create the output directory"),
+        "{err}"
+    );
+    let one = f.work.path().join("one.txt");
+    std::fs::write(&one, "EU B-ORG\nrejects O\n").unwrap();
+    let out = f.work.path().join("r1").display().to_string();
+    let (ok, _, err) = distilner(&[
+        "finetune",
+        "--model",
+        &f.model,
+        "--train",
+        one.to_str().unwrap(),
+        "--dev",
+        &f.dev,
+        "--out",
+        &out,
+    ]);
+    assert!(
+        !ok && err.contains("one.txt") && err.contains("1 sentence"),
+        "{err}"
+    );
 }

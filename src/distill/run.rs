@@ -28,6 +28,10 @@ pub struct DistillArgs {
     pub alpha: f64,
     pub temperature: f64,
     pub kd_all_tokens: bool,
+    /// Weight of the hidden-state MSE term (0 = off); needs equal hidden sizes.
+    pub hidden_mse: f64,
+    /// Teacher layer for each student layer in the hidden-state loss (default: the builder's layer map).
+    pub hidden_layer_map: Option<Vec<usize>>,
     pub label_map: Option<String>,
     pub min_teacher_f1: f64,
     pub resume: bool,
@@ -83,6 +87,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
 
     // Student.
     tch::manual_seed(a.cfg.seed as i64);
+    let mut built_layers = None;
     let (mut student, stok, base) = match &a.student {
         Some(s) => {
             let l = load_dir(
@@ -101,6 +106,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
                 .clone()
                 .unwrap_or_else(|| default_layers(teacher.model.config.layers as usize));
             eprintln!("[distill] student: DistilBERT layout from teacher layers {layers:?}");
+            built_layers = Some(layers.clone());
             (
                 build_student(&teacher.model, &layers)?,
                 teacher.tokenizer.clone(),
@@ -152,12 +158,44 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         dev_f1: t_dev.f1,
         test_f1: teacher_test.unwrap_or(f64::NAN),
     };
-    drop(teacher);
-    let objective = KdObjective {
+    let kd = KdObjective {
         cache: &cache,
         alpha: a.alpha,
         temperature: a.temperature,
         all_tokens: a.kd_all_tokens,
+    };
+    let hidden;
+    let objective: &dyn crate::train::Objective = if a.hidden_mse > 0.0 {
+        let map = match (&a.hidden_layer_map, &built_layers) {
+            (Some(m), _) | (None, Some(m)) => m.clone(),
+            (None, None) => bail!("--hidden-mse with --student needs --hidden-layer-map (a teacher layer per student layer)"),
+        };
+        if map.len() != student.config.layers as usize
+            || map.iter().any(|&l| l as i64 >= teacher.model.config.layers)
+        {
+            bail!(
+                "--hidden-layer-map {map:?} must name one teacher layer (< {}) for each of the student's {} layers",
+                teacher.model.config.layers,
+                student.config.layers
+            );
+        }
+        if student.config.hidden != teacher.model.config.hidden {
+            bail!(
+                "--hidden-mse needs equal hidden sizes (student {}, teacher {})",
+                student.config.hidden,
+                teacher.model.config.hidden
+            );
+        }
+        hidden = super::hidden::WithHiddenMse {
+            inner: &kd,
+            teacher: &teacher.model,
+            layer_map: map,
+            weight: a.hidden_mse,
+        };
+        &hidden
+    } else {
+        drop(teacher);
+        &kd
     };
     let out = trainer::train(trainer::TrainJob {
         name: "distill",
@@ -166,7 +204,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         train: &train,
         dev: &dev_c,
         dev_examples: &dev,
-        objective: &objective,
+        objective,
         cfg: &a.cfg,
         run_dir: &a.out,
         resume: a.resume,
@@ -195,8 +233,9 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         test: test_r,
         teacher: Some(teacher_summary),
         kd: Some(format!(
-            "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens; teacher logits cached once ({cache_seconds:.0} s)",
+            "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({cache_seconds:.0} s)",
             if a.kd_all_tokens { "all real" } else { "labelled" },
+            if a.hidden_mse > 0.0 { format!(" + {}·hidden-state MSE", a.hidden_mse) } else { String::new() },
             a = a.alpha,
             b = 1.0 - a.alpha,
             t = a.temperature

@@ -75,10 +75,40 @@ impl AdamW {
         total
     }
 
-    /// One AdamW update with gradients scaled by `grad_scale` (the clipping coefficient); the
-    /// gradients are zeroed in the same pass. On CPU this is one fused pass over p, g, m, v split
-    /// across threads (the unfused tensor version makes ~8 passes, a fifth of a MiniLM step).
-    pub fn step_scaled(&mut self, lr: f64, grad_scale: f64) {
+    /// Gradients of `loss` for every parameter, as fresh tensors (autograd's `grad`, not `.backward()`):
+    /// nothing is accumulated into `.grad`, so nothing needs zeroing — PyTorch's `set_to_none`
+    /// behaviour, which saves two passes over the 30k×384 word-embedding gradient every step.
+    pub fn grads(&self, loss: &Tensor) -> Vec<Tensor> {
+        let inputs: Vec<&Tensor> = self.params.iter().map(|(_, p, _)| p).collect();
+        Tensor::run_backward(&[loss], &inputs, false, false)
+    }
+
+    /// Global-norm clipping folded into the update; returns the norm before clipping.
+    pub fn clip_and_step_with(&mut self, grads: &[Tensor], lr: f64, max_norm: f64) -> f64 {
+        let norms: Vec<Tensor> = grads
+            .iter()
+            .filter(|g| g.defined())
+            .map(|g| g.norm())
+            .collect();
+        let total = if norms.is_empty() {
+            0.0
+        } else {
+            Tensor::stack(&norms, 0).norm().double_value(&[])
+        };
+        let scale = if max_norm > 0.0 && total > max_norm {
+            max_norm / (total + 1e-6)
+        } else {
+            1.0
+        };
+        self.update(grads, lr, scale, false);
+        total
+    }
+
+    /// One AdamW update with gradients scaled by `grad_scale` (the clipping coefficient). On CPU
+    /// this is one fused pass over p, g, m, v split across threads (the unfused tensor version makes
+    /// ~8 passes: a fifth of a MiniLM step). With `zero_grads` the `.grad` buffers are zeroed in the
+    /// same pass.
+    fn update(&mut self, grads: &[Tensor], lr: f64, grad_scale: f64, zero_grads: bool) {
         self.step += 1;
         let h = Hyper {
             lr,
@@ -88,13 +118,17 @@ impl AdamW {
             bc1: 1.0 - self.beta1.powi(self.step as i32),
             bc2_sqrt: (1.0 - self.beta2.powi(self.step as i32)).sqrt(),
             scale: grad_scale,
+            zero_grads,
         };
         let mut jobs: Vec<Job> = Vec::new();
         tch::no_grad(|| {
             for (i, (_, p, decay)) in self.params.iter_mut().enumerate() {
-                let mut g = p.grad();
+                let mut g = grads[i].shallow_clone();
                 if !g.defined() {
                     continue;
+                }
+                if g.is_sparse() {
+                    g = g.to_dense(None, false);
                 }
                 let wd = if *decay { self.weight_decay } else { 0.0 };
                 let fusable = [&*p, &g, &self.m[i], &self.v[i]].iter().all(|t| {
@@ -115,6 +149,7 @@ impl AdamW {
                             start,
                             end: (start + CHUNK).min(n),
                             wd,
+                            _keep: g.shallow_clone(),
                         });
                     }
                 } else {
@@ -128,11 +163,19 @@ impl AdamW {
                         .addcmul_(&g2, &(&g2 * (1.0 - h.b2)));
                     let denom = (self.v[i].sqrt() / h.bc2_sqrt) + h.eps;
                     let _ = p.addcdiv_(&(&self.m[i] * (-lr / h.bc1)), &denom);
-                    let _ = g.zero_();
+                    if zero_grads {
+                        let _ = g.zero_();
+                    }
                 }
             }
         });
         run_jobs(&jobs, &h);
+    }
+
+    /// One AdamW update from the parameters' `.grad` (after `loss.backward()`), zeroing them.
+    pub fn step_scaled(&mut self, lr: f64, grad_scale: f64) {
+        let grads: Vec<Tensor> = self.params.iter().map(|(_, p, _)| p.grad()).collect();
+        self.update(&grads, lr, grad_scale, true);
     }
 
     pub fn step(&mut self, lr: f64) {
@@ -174,6 +217,7 @@ struct Hyper {
     bc1: f64,
     bc2_sqrt: f64,
     scale: f64,
+    zero_grads: bool,
 }
 
 /// A slice of one parameter's elements. The pointers stay valid for the duration of `run_jobs`
@@ -186,6 +230,8 @@ struct Job {
     start: usize,
     end: usize,
     wd: f64,
+    /// Keeps the gradient tensor alive while its pointer is in use.
+    _keep: Tensor,
 }
 unsafe impl Send for Job {}
 unsafe impl Sync for Job {}
@@ -211,7 +257,9 @@ fn run_job(j: &Job, h: &Hyper) {
             m[i] = mi;
             v[i] = vi;
             p[i] = p[i] * decay - step * mi / (vi.sqrt() * inv_bc2 + eps);
-            g[i] = 0.0;
+        }
+        if h.zero_grads {
+            g.fill(0.0);
         }
     }
 }

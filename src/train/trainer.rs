@@ -193,8 +193,8 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                     cfg.learning_rate
                 );
             }
-            loss.backward();
-            opt.clip_and_step(lr, cfg.max_grad_norm);
+            let grads = opt.grads(&loss);
+            opt.clip_and_step_with(&grads, lr, cfg.max_grad_norm);
             st.global_step += 1;
             st.batch_in_epoch = b + 1;
             loss_sum += lv;

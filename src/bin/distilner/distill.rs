@@ -34,6 +34,12 @@ pub struct Args {
     /// KL over every real sub-token instead of the labelled (first) ones.
     #[arg(long)]
     pub kd_all_tokens: bool,
+    /// Add a hidden-state MSE term with this weight (0 = off); runs the teacher on each batch.
+    #[arg(long, default_value_t = 0.0)]
+    pub hidden_mse: f64,
+    /// Teacher layer for each student layer in the hidden-state loss (default: --student-layers).
+    #[arg(long)]
+    pub hidden_layer_map: Option<String>,
     /// Rename teacher labels: TEACHER=DATA,... (e.g. LABEL_1=B-PER).
     #[arg(long)]
     pub label_map: Option<String>,
@@ -61,6 +67,11 @@ pub fn run(a: Args) -> Result<()> {
         alpha: a.alpha,
         temperature: a.temperature,
         kd_all_tokens: a.kd_all_tokens,
+        hidden_mse: a.hidden_mse,
+        hidden_layer_map: match &a.hidden_layer_map {
+            Some(s) => Some(parse_layers(s, usize::MAX)?),
+            None => None,
+        },
         label_map: a.label_map,
         min_teacher_f1: a.min_teacher_f1,
         resume: a.flags.resume,

@@ -99,6 +99,8 @@ pub fn run(a: Args) -> Result<()> {
         alpha: 0.5,
         temperature: 2.0,
         kd_all_tokens: false,
+        hidden_mse: 0.0,
+        hidden_layer_map: None,
         label_map: None,
         min_teacher_f1: 0.1,
         resume: a.flags.resume,
