@@ -46,7 +46,7 @@ fn main() {
         };
         let t2 = t.elapsed().as_secs_f64();
         if std::env::var("SKIP_ADAM").is_err() && !grads.is_empty() {
-            opt.clip_and_step_with(&grads, 1e-4, 1.0);
+            opt.clip_and_step(&grads, 1e-4, 1.0);
         }
         drop(grads);
         let t3 = t2;

@@ -4,8 +4,8 @@ use super::{preflight, KdObjective, TeacherCache};
 use crate::data::read_conll;
 use crate::eval::dataset::evaluate;
 use crate::eval::Mode;
-use crate::export::report::{hardware, TeacherSummary};
-use crate::export::{write_run_report, RunReport};
+use crate::export::report::TeacherSummary;
+use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::student::{build_student, default_layers};
 use crate::model::{hub, load_dir, Head};
@@ -211,40 +211,22 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         nan_at_step: a.nan_at_step,
         exit_after_step: a.exit_after_step,
     })?;
-    let best = load_dir(&a.out, Head::Keep, device)?;
-    let (dev_r, _) = evaluate(&best.model, &best.tokenizer, &dev_c, &opt, Mode::Default)?;
-    let test_r = test_c
-        .as_ref()
-        .map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0))
-        .transpose()?;
-    let report = RunReport {
-        name: a.out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "student".into()),
-        what: "a distilled student of".into(),
-        base_model: base,
-        architecture: format!("{:?}ForTokenClassification", best.model.config.arch),
-        layers: best.model.config.layers,
-        hidden: best.model.config.hidden,
-        parameters: best.model.num_parameters(),
-        labels: best.model.labels.names().to_vec(),
-        config: a.cfg.clone(),
-        history: out.history.clone(),
-        best_epoch: out.best.epoch,
-        dev: dev_r,
-        test: test_r,
-        teacher: Some(teacher_summary),
-        kd: Some(format!(
+    let kd_text = format!(
             "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({cache_seconds:.0} s)",
             if a.kd_all_tokens { "all real" } else { "labelled" },
             if a.hidden_mse > 0.0 { format!(" + {}·hidden-state MSE", a.hidden_mse) } else { String::new() },
             a = a.alpha,
             b = 1.0 - a.alpha,
             t = a.temperature
-        )),
-        train_seconds: out.train_seconds + cache_seconds,
-        hardware: hardware(),
-        mixed_precision_used: a.cfg.mixed_precision && device.is_cuda(),
-        losses: out.losses.clone(),
+        );
+    let origin = Origin {
+        what: "a distilled student of",
+        base_model: base,
+        teacher: Some(teacher_summary),
+        kd: Some(kd_text),
+        extra_seconds: cache_seconds,
     };
+    let report = report_kept(&a.out, &a.cfg, &out, &dev_c, test_c.as_ref(), origin)?;
     write_run_report(&a.out, &report)?;
     Ok(report)
 }

@@ -1,5 +1,10 @@
 //! Everything a finished run writes besides the model: metrics.json, README.md, curves, config.
-use crate::eval::Report;
+use crate::data::Corpus;
+use crate::eval::dataset::evaluate;
+use crate::eval::{Mode, Report};
+use crate::infer::TagOptions;
+use crate::model::{load_dir, Head};
+use crate::train::TrainOutcome;
 use crate::train::{EpochLog, TrainConfig};
 use anyhow::Result;
 use serde::Serialize;
@@ -86,4 +91,62 @@ pub fn hardware() -> String {
             tch::get_num_threads()
         )
     }
+}
+
+/// Where a run came from, for its report.
+pub struct Origin {
+    /// "a fine-tuned version of" / "a distilled student of".
+    pub what: &'static str,
+    pub base_model: String,
+    pub teacher: Option<TeacherSummary>,
+    pub kd: Option<String>,
+    /// Seconds to add to the loop's own time (e.g. the teacher-logit cache).
+    pub extra_seconds: f64,
+}
+
+/// Score the run's kept (best-dev) checkpoint — not the last epoch's weights — on dev and test, and
+/// assemble its report.
+pub fn report_kept(
+    run: &Path,
+    cfg: &TrainConfig,
+    out: &TrainOutcome,
+    dev: &Corpus,
+    test: Option<&Corpus>,
+    origin: Origin,
+) -> Result<RunReport> {
+    let best = load_dir(run, Head::Keep, cfg.device())?;
+    let opt = TagOptions {
+        max_len: cfg.max_len,
+        stride: cfg.stride,
+        batch_size: cfg.eval_batch_size,
+    };
+    let (dev_r, _) = evaluate(&best.model, &best.tokenizer, dev, &opt, Mode::Default)?;
+    let test_r = test
+        .map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0))
+        .transpose()?;
+    let m = &best.model;
+    Ok(RunReport {
+        name: run
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "model".into()),
+        what: origin.what.into(),
+        base_model: origin.base_model,
+        architecture: format!("{:?}ForTokenClassification", m.config.arch),
+        layers: m.config.layers,
+        hidden: m.config.hidden,
+        parameters: m.num_parameters(),
+        labels: m.labels.names().to_vec(),
+        config: cfg.clone(),
+        history: out.history.clone(),
+        best_epoch: out.best.epoch,
+        dev: dev_r,
+        test: test_r,
+        teacher: origin.teacher,
+        kd: origin.kd,
+        train_seconds: out.train_seconds + origin.extra_seconds,
+        hardware: hardware(),
+        mixed_precision_used: cfg.mixed_precision && m.device().is_cuda(),
+        losses: out.losses.clone(),
+    })
 }

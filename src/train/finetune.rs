@@ -1,10 +1,7 @@
 //! `finetune`: a BERT/DistilBERT checkpoint (with or without a head) trained on CoNLL data.
 use super::{ce::CrossEntropy, prepare, trainer, TrainConfig};
 use crate::data::{read_conll, Corpus, LabelSet};
-use crate::eval::dataset::evaluate;
-use crate::eval::Mode;
-use crate::export::report::hardware;
-use crate::export::{write_run_report, RunReport};
+use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
 use anyhow::Result;
@@ -123,43 +120,14 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         nan_at_step: a.nan_at_step,
         exit_after_step: a.exit_after_step,
     })?;
-    // Score the kept (best) checkpoint, not the last epoch's weights.
-    let best = load_dir(&a.out, Head::Keep, a.cfg.device())?;
-    let opt = TagOptions {
-        max_len: a.cfg.max_len,
-        stride: a.cfg.stride,
-        batch_size: a.cfg.eval_batch_size,
-    };
-    let (dev_r, _) = evaluate(&best.model, &best.tokenizer, &dev_c, &opt, Mode::Default)?;
-    let test_r = test_c
-        .as_ref()
-        .map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0))
-        .transpose()?;
-    let report = RunReport {
-        name: a
-            .out
-            .file_name()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "model".into()),
-        what: "a fine-tuned version of".into(),
+    let origin = Origin {
+        what: "a fine-tuned version of",
         base_model: a.model.clone(),
-        architecture: format!("{:?}ForTokenClassification", best.model.config.arch),
-        layers: best.model.config.layers,
-        hidden: best.model.config.hidden,
-        parameters: best.model.num_parameters(),
-        labels: best.model.labels.names().to_vec(),
-        config: a.cfg.clone(),
-        history: out.history.clone(),
-        best_epoch: out.best.epoch,
-        dev: dev_r,
-        test: test_r,
         teacher: None,
         kd: None,
-        train_seconds: out.train_seconds,
-        hardware: hardware(),
-        mixed_precision_used: a.cfg.mixed_precision && best.model.device().is_cuda(),
-        losses: out.losses.clone(),
+        extra_seconds: 0.0,
     };
+    let report = report_kept(&a.out, &a.cfg, &out, &dev_c, test_c.as_ref(), origin)?;
     write_run_report(&a.out, &report)?;
     Ok(report)
 }

@@ -44,37 +44,6 @@ impl AdamW {
         self.params.iter().map(|(n, _, _)| n.as_str())
     }
 
-    pub fn zero_grad(&mut self) {
-        for (_, p, _) in &mut self.params {
-            let mut g = p.grad();
-            if g.defined() {
-                let _ = g.detach_().zero_();
-            }
-        }
-    }
-
-    /// Scale gradients so their global L2 norm is at most `max_norm`; returns the norm before.
-    pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
-        let grads: Vec<Tensor> = self
-            .params
-            .iter()
-            .map(|(_, p, _)| p.grad())
-            .filter(|g| g.defined())
-            .collect();
-        if grads.is_empty() {
-            return 0.0;
-        }
-        let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
-        let total = Tensor::stack(&norms, 0).norm().double_value(&[]);
-        if max_norm > 0.0 && total > max_norm {
-            let c = max_norm / (total + 1e-6);
-            for mut g in grads {
-                let _ = g.g_mul_scalar_(c);
-            }
-        }
-        total
-    }
-
     /// Gradients of `loss` for every parameter, as fresh tensors (autograd's `grad`, not `.backward()`):
     /// nothing is accumulated into `.grad`, so nothing needs zeroing — PyTorch's `set_to_none`
     /// behaviour, which saves two passes over the 30k×384 word-embedding gradient every step.
@@ -84,7 +53,7 @@ impl AdamW {
     }
 
     /// Global-norm clipping folded into the update; returns the norm before clipping.
-    pub fn clip_and_step_with(&mut self, grads: &[Tensor], lr: f64, max_norm: f64) -> f64 {
+    pub fn clip_and_step(&mut self, grads: &[Tensor], lr: f64, max_norm: f64) -> f64 {
         let norms: Vec<Tensor> = grads
             .iter()
             .filter(|g| g.defined())
@@ -100,15 +69,14 @@ impl AdamW {
         } else {
             1.0
         };
-        self.update(grads, lr, scale, false);
+        self.update(grads, lr, scale);
         total
     }
 
     /// One AdamW update with gradients scaled by `grad_scale` (the clipping coefficient). On CPU
     /// this is one fused pass over p, g, m, v split across threads (the unfused tensor version makes
-    /// ~8 passes: a fifth of a MiniLM step). With `zero_grads` the `.grad` buffers are zeroed in the
-    /// same pass.
-    fn update(&mut self, grads: &[Tensor], lr: f64, grad_scale: f64, zero_grads: bool) {
+    /// ~8 passes: a fifth of a MiniLM step).
+    fn update(&mut self, grads: &[Tensor], lr: f64, grad_scale: f64) {
         self.step += 1;
         let h = Hyper {
             lr,
@@ -118,7 +86,6 @@ impl AdamW {
             bc1: 1.0 - self.beta1.powi(self.step as i32),
             bc2_sqrt: (1.0 - self.beta2.powi(self.step as i32)).sqrt(),
             scale: grad_scale,
-            zero_grads,
         };
         let mut jobs: Vec<Job> = Vec::new();
         tch::no_grad(|| {
@@ -163,46 +130,10 @@ impl AdamW {
                         .addcmul_(&g2, &(&g2 * (1.0 - h.b2)));
                     let denom = (self.v[i].sqrt() / h.bc2_sqrt) + h.eps;
                     let _ = p.addcdiv_(&(&self.m[i] * (-lr / h.bc1)), &denom);
-                    if zero_grads {
-                        let _ = g.zero_();
-                    }
                 }
             }
         });
         run_jobs(&jobs, &h);
-    }
-
-    /// One AdamW update from the parameters' `.grad` (after `loss.backward()`), zeroing them.
-    pub fn step_scaled(&mut self, lr: f64, grad_scale: f64) {
-        let grads: Vec<Tensor> = self.params.iter().map(|(_, p, _)| p.grad()).collect();
-        self.update(&grads, lr, grad_scale, true);
-    }
-
-    pub fn step(&mut self, lr: f64) {
-        self.step_scaled(lr, 1.0)
-    }
-
-    /// Global-norm clipping folded into the update: returns the norm before clipping.
-    pub fn clip_and_step(&mut self, lr: f64, max_norm: f64) -> f64 {
-        let grads: Vec<Tensor> = self
-            .params
-            .iter()
-            .map(|(_, p, _)| p.grad())
-            .filter(|g| g.defined())
-            .collect();
-        let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
-        let total = if norms.is_empty() {
-            0.0
-        } else {
-            Tensor::stack(&norms, 0).norm().double_value(&[])
-        };
-        let scale = if max_norm > 0.0 && total > max_norm {
-            max_norm / (total + 1e-6)
-        } else {
-            1.0
-        };
-        self.step_scaled(lr, scale);
-        total
     }
 }
 
@@ -217,7 +148,6 @@ struct Hyper {
     bc1: f64,
     bc2_sqrt: f64,
     scale: f64,
-    zero_grads: bool,
 }
 
 /// A slice of one parameter's elements. The pointers stay valid for the duration of `run_jobs`
@@ -247,7 +177,7 @@ fn run_job(j: &Job, h: &Hyper) {
     unsafe {
         let n = j.end - j.start;
         let p = std::slice::from_raw_parts_mut(j.p.add(j.start), n);
-        let g = std::slice::from_raw_parts_mut(j.g.add(j.start), n);
+        let g = std::slice::from_raw_parts(j.g.add(j.start), n);
         let m = std::slice::from_raw_parts_mut(j.m.add(j.start), n);
         let v = std::slice::from_raw_parts_mut(j.v.add(j.start), n);
         for i in 0..n {
@@ -257,9 +187,6 @@ fn run_job(j: &Job, h: &Hyper) {
             m[i] = mi;
             v[i] = vi;
             p[i] = p[i] * decay - step * mi / (vi.sqrt() * inv_bc2 + eps);
-        }
-        if h.zero_grads {
-            g.fill(0.0);
         }
     }
 }
@@ -319,16 +246,14 @@ mod tests {
 
     #[test]
     fn matches_torch_adamw_one_param() {
-        // torch.optim.AdamW(lr=0.1, wd=0.01) on p=[1,2], grad=[0.5,-1] for 2 steps gives
-        // p = [0.7998, 1.7996] (computed by hand from the update rule).
+        // torch.optim.AdamW(lr=0.1, wd=0.01) on p=[1,2], grad=[0.5,-1] for 2 steps.
         let vs = VarStore::new(tch::Device::Cpu);
         let p = vs.root().var_copy("w", &Tensor::from_slice(&[1.0f32, 2.0]));
         let mut opt = AdamW::new(&vs, 0.9, 0.999, 1e-8, 0.01);
         for _ in 0..2 {
-            opt.zero_grad();
             let loss = (&p * Tensor::from_slice(&[0.5f32, -1.0])).sum(tch::Kind::Float);
-            loss.backward();
-            opt.step(0.1);
+            let grads = opt.grads(&loss);
+            opt.clip_and_step(&grads, 0.1, 0.0);
         }
         let got: Vec<f32> = Vec::try_from(&p).unwrap();
         // step1: p*=0.999 -> [0.999,1.998]; m/bc1 = g, sqrt(v/bc2)=|g| -> update ±0.1 -> [0.899, 2.098]

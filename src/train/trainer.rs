@@ -194,7 +194,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                 );
             }
             let grads = opt.grads(&loss);
-            opt.clip_and_step_with(&grads, lr, cfg.max_grad_norm);
+            opt.clip_and_step(&grads, lr, cfg.max_grad_norm);
             st.global_step += 1;
             st.batch_in_epoch = b + 1;
             loss_sum += lv;
