@@ -17,6 +17,6 @@ head -c 3000 ../../shared/testvectors/minilm_reference_sentences.json > corpus/s
 printf 'w O B-PER\nx I-PER I-PER\n\n' > corpus/score_input/basic.txt
 for t in conll score_input model_config run_config serve_request split_words; do
   echo "== $t ($secs s)"
-  cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=10 2>&1 | tail -n 4
+  cargo fuzz run -s none -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=10 2>&1 | grep -E "Done|ERROR|crash|panicked|stat::" | tail -n 4
   echo "corpus files: $(ls "corpus/$t" | wc -l)"
 done
