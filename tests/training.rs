@@ -35,9 +35,10 @@ fn fixture() -> Fixture {
     }
 }
 
-fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
+/// The finetune command line shared by these tests (tiny model, 2 epochs, batch 8), plus `extra`.
+fn finetune_args(f: &Fixture, out: &Path, extra: &[&str]) -> Vec<String> {
     let out = out.display().to_string();
-    let mut args = vec![
+    let mut args: Vec<String> = [
         "finetune",
         "--model",
         &f.model,
@@ -59,12 +60,20 @@ fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
         "1",
         "--device",
         "cpu",
-    ];
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     if !extra.contains(&"--save-every") {
-        args.extend_from_slice(&["--save-every", "4"]);
+        args.extend(["--save-every".to_string(), "4".to_string()]);
     }
-    args.extend_from_slice(extra);
-    distilner(&args)
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let args = finetune_args(f, out, extra);
+    distilner(&args.iter().map(|s| s.as_str()).collect::<Vec<_>>())
 }
 
 fn dev_metrics(run: &Path) -> serde_json::Value {
@@ -338,33 +347,8 @@ fn sigkill_at_random_moments_then_resume_matches() {
     let mut interrupted = 0;
     for (i, delay_ms) in [150u64, 250, 350, 450].iter().enumerate() {
         let run = f.work.path().join(format!("kill{i}"));
-        let out = run.display().to_string();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
-            .args([
-                "finetune",
-                "--model",
-                &f.model,
-                "--train",
-                &f.train,
-                "--dev",
-                &f.dev,
-                "--test",
-                &f.test,
-                "--out",
-                &out,
-                "--epochs",
-                "2",
-                "--batch-size",
-                "8",
-                "--lr",
-                "1e-3",
-                "--threads",
-                "1",
-                "--save-every",
-                "1",
-                "--device",
-                "cpu",
-            ])
+            .args(finetune_args(&f, &run, &["--save-every", "1"]))
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
