@@ -3,13 +3,12 @@ use anyhow::Result;
 use distilner::data::read_conll;
 use distilner::eval::{conlleval, dataset::evaluate, Mode};
 use distilner::infer::TagOptions;
-use distilner::model::{hub, load_dir, Head};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(long)]
-    model: String,
+    #[command(flatten)]
+    m: crate::model_flags::ModelFlags,
     /// CoNLL file with gold tags.
     #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
     data: PathBuf,
@@ -23,17 +22,10 @@ pub struct Args {
     write_predictions: Option<PathBuf>,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
-    #[arg(long, default_value_t = 2)]
-    threads: i32,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    tch::set_num_threads(a.threads);
-    let l = load_dir(
-        &hub::resolve(&a.model)?,
-        Head::Keep,
-        tch::Device::cuda_if_available(),
-    )?;
+    let l = a.m.load()?;
     let corpus = read_conll(&a.data)?;
     let opt = TagOptions {
         batch_size: a.batch_size,

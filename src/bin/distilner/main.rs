@@ -6,6 +6,7 @@ mod eval;
 mod finetune;
 mod init_student;
 mod inspect;
+mod model_flags;
 mod pipeline;
 mod predict;
 mod score;

@@ -2,7 +2,6 @@
 use anyhow::{bail, Context, Result};
 use distilner::data::parse_conll;
 use distilner::infer::{predict, tag_sentences, Strategy, TagOptions};
-use distilner::model::{hub, load_dir, Head};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,9 +30,8 @@ pub enum OutputFormat {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model directory or Hugging Face id.
-    #[arg(long)]
-    model: String,
+    #[command(flatten)]
+    m: crate::model_flags::ModelFlags,
     /// Texts to tag (each one a document).
     texts: Vec<String>,
     /// Read documents from a file instead.
@@ -48,8 +46,6 @@ pub struct Args {
     aggregation: Strategy,
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
-    #[arg(long, default_value_t = 2)]
-    threads: i32,
 }
 
 fn detect(path: &std::path::Path) -> InputFormat {
@@ -67,12 +63,7 @@ fn detect(path: &std::path::Path) -> InputFormat {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    tch::set_num_threads(a.threads);
-    let l = load_dir(
-        &hub::resolve(&a.model)?,
-        Head::Keep,
-        tch::Device::cuda_if_available(),
-    )?;
+    let l = a.m.load()?;
     let opt = TagOptions {
         batch_size: a.batch_size,
         ..TagOptions::default()

@@ -1,14 +1,13 @@
 //! `distilner serve --model M [--host 127.0.0.1] [--port 8080]`
 use anyhow::Result;
 use distilner::infer::TagOptions;
-use distilner::model::{hub, load_dir, Head};
 use distilner::serve::request::Limits;
 use distilner::serve::{serve, ServeOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(long)]
-    model: String,
+    #[command(flatten)]
+    m: crate::model_flags::ModelFlags,
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     #[arg(long, default_value_t = 8080)]
@@ -26,17 +25,10 @@ pub struct Args {
     /// Most texts in one request.
     #[arg(long, default_value_t = 64)]
     max_batch: usize,
-    #[arg(long, default_value_t = 2)]
-    threads: i32,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    tch::set_num_threads(a.threads);
-    let l = load_dir(
-        &hub::resolve(&a.model)?,
-        Head::Keep,
-        tch::Device::cuda_if_available(),
-    )?;
+    let l = a.m.load()?;
     serve(
         l.model,
         l.tokenizer,
@@ -54,7 +46,7 @@ pub fn run(a: Args) -> Result<()> {
                 batch_size: a.max_batch_texts,
                 ..TagOptions::default()
             },
-            model_name: a.model,
+            model_name: a.m.model,
         },
     )
 }
