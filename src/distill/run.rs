@@ -10,7 +10,7 @@ use crate::infer::TagOptions;
 use crate::model::student::{build_student, default_layers};
 use crate::model::{hub, load_dir, Head};
 use crate::train::finetune::{check_output_dir, corpus_labels, read_limited};
-use crate::train::{prepare, trainer, TrainConfig};
+use crate::train::{prepare_splits, trainer, TrainConfig};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 
@@ -116,20 +116,12 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     };
     let col_map = preflight::check_labels(&student.labels, &teacher.model.labels)?;
     let win = opt.fit(&student).fit(&teacher.model);
-    let train = prepare(
+    let (train, dev) = prepare_splits(
         &train_c,
-        &stok,
-        &student.labels,
-        win.max_len,
-        win.stride,
-        a.cfg.label_all_subtokens,
-    )?;
-    let dev = prepare(
         &dev_c,
         &stok,
         &student.labels,
-        win.max_len,
-        win.stride,
+        &win,
         a.cfg.label_all_subtokens,
     )?;
     let t0 = std::time::Instant::now();

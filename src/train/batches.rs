@@ -60,6 +60,21 @@ pub fn prepare(
     Ok(out)
 }
 
+/// Training and dev examples with the same window options (the dev ones give the validation loss).
+pub fn prepare_splits(
+    train: &Corpus,
+    dev: &Corpus,
+    tok: &NerTokenizer,
+    labels: &LabelSet,
+    win: &crate::infer::TagOptions,
+    all_subtokens: bool,
+) -> Result<(Vec<Example>, Vec<Example>)> {
+    Ok((
+        prepare(train, tok, labels, win.max_len, win.stride, all_subtokens)?,
+        prepare(dev, tok, labels, win.max_len, win.stride, all_subtokens)?,
+    ))
+}
+
 /// The batches of one epoch: shuffle, sort by length inside chunks of 50 batches (little padding),
 /// then shuffle the batches. A function of (seed, epoch) only, so a resumed run sees the same order.
 pub fn epoch_batches(

@@ -1,5 +1,5 @@
 //! `finetune`: a BERT/DistilBERT checkpoint (with or without a head) trained on CoNLL data.
-use super::{ce::CrossEntropy, prepare, trainer, TrainConfig};
+use super::{ce::CrossEntropy, prepare_splits, trainer, TrainConfig};
 use crate::data::{read_conll, Corpus, LabelSet};
 use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
@@ -90,20 +90,12 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         batch_size: a.cfg.eval_batch_size,
     }
     .fit(&loaded.model);
-    let train = prepare(
+    let (train, dev) = prepare_splits(
         &train_c,
-        &loaded.tokenizer,
-        ml,
-        win.max_len,
-        win.stride,
-        a.cfg.label_all_subtokens,
-    )?;
-    let dev = prepare(
         &dev_c,
         &loaded.tokenizer,
         ml,
-        win.max_len,
-        win.stride,
+        &win,
         a.cfg.label_all_subtokens,
     )?;
     let out = trainer::train(trainer::TrainJob {

@@ -8,7 +8,7 @@ pub mod optim;
 pub mod state;
 pub mod trainer;
 
-pub use batches::{prepare, Batch, Example};
+pub use batches::{prepare, prepare_splits, Batch, Example};
 pub use config::TrainConfig;
 pub use trainer::{train, EpochLog, TrainOutcome};
 
