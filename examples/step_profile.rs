@@ -1,5 +1,5 @@
 //! Times the parts of one training step (forward, backward, clip + AdamW) at batch 32 on random ids.
-//! Env: MODEL (default MiniLM), SEQ, THREADS; SKIP_ADAM / NO_BWD / VERBOSE for finer looks.
+//! Env: MODEL (default MiniLM), SEQ, THREADS, PRECISION (fp32/bf16); SKIP_ADAM / NO_BWD / VERBOSE for finer looks.
 use distilner::data::LabelSet;
 use distilner::model::{load_dir, Head, TokenClassifier};
 use distilner::train::optim::AdamW;
@@ -24,7 +24,9 @@ fn main() {
         Device::Cpu,
     )
     .unwrap();
-    let m = l.model;
+    let mut m = l.model;
+    let p = std::env::var("PRECISION").unwrap_or_else(|_| "fp32".into());
+    m.set_precision(distilner::model::Precision::parse(&p, Device::Cpu).unwrap());
     let mut opt = AdamW::new(&m.vs, 0.9, 0.999, 1e-8, 0.01);
     let ids = Tensor::randint(30000, [32, seq], (Kind::Int64, Device::Cpu));
     let mask = Tensor::ones([32, seq], (Kind::Int64, Device::Cpu));

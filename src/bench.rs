@@ -1,8 +1,10 @@
 //! Inference benchmark (`distilner bench`): distilner and the PyTorch eager baseline over the same
 //! sentences, sorted by length, batch sizes 1/8/32, median of several runs, p50/p99 per-batch latency.
 use crate::data::read_conll;
+use crate::eval::{dataset::evaluate, Mode};
 use crate::infer::tagger::pad_batch;
-use crate::model::{load_dir, Head};
+use crate::infer::TagOptions;
+use crate::model::{load_dir, Head, Precision};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -24,9 +26,13 @@ pub struct BenchResult {
     pub sentences: usize,
     pub tokens: usize,
     pub batches: BTreeMap<usize, BatchStats>,
+    /// Entity F1 (default mode) of the timed engine on the same file, so a faster precision shows
+    /// what it costs (distilner rows only).
+    pub f1: Option<f64>,
 }
 
-/// Time distilner's forward + argmax the way `infer_reference.py` times PyTorch's.
+/// Time distilner's forward + argmax the way `infer_reference.py` times PyTorch's, in `precision`.
+#[allow(clippy::too_many_arguments)]
 pub fn run_distilner(
     dir: &Path,
     data: &Path,
@@ -34,13 +40,22 @@ pub fn run_distilner(
     runs: usize,
     threads: usize,
     limit: usize,
+    precision: Precision,
 ) -> Result<BenchResult> {
     tch::set_num_threads(threads as i32);
-    let l = load_dir(dir, Head::Keep, tch::Device::Cpu)?;
+    let mut l = load_dir(dir, Head::Keep, tch::Device::Cpu)?;
+    l.model.set_inference_precision(precision);
     let mut c = read_conll(data)?;
     if limit > 0 {
         c.sentences.truncate(limit);
     }
+    let (report, _) = evaluate(
+        &l.model,
+        &l.tokenizer,
+        &c,
+        &TagOptions::default(),
+        Mode::Default,
+    )?;
     let max = l.model.config.max_position.min(512) as usize;
     let enc: Vec<Vec<i64>> = c
         .sentences
@@ -109,11 +124,12 @@ pub fn run_distilner(
         );
     }
     Ok(BenchResult {
-        engine: "distilner".into(),
+        engine: format!("distilner {}", precision.name()),
         model: dir.display().to_string(),
         sentences: enc.len(),
         tokens: ntok,
         batches: out,
+        f1: Some(report.f1),
     })
 }
 
@@ -176,6 +192,7 @@ pub fn run_reference(
         sentences: v["sentences"].as_u64().unwrap_or(0) as usize,
         tokens: v["tokens"].as_u64().unwrap_or(0) as usize,
         batches: out,
+        f1: None,
     })
 }
 
@@ -185,9 +202,9 @@ pub fn table(all: &[BenchResult], batches: &[usize]) -> String {
     for b in batches {
         s += &format!(" sent/s b{b} | tok/s b{b} |");
     }
-    s += " p50 ms b1 | p99 ms b1 |\n|---|---|";
+    s += " p50 ms b1 | p99 ms b1 | F1 |\n|---|---|";
     s += &"---|---|".repeat(batches.len());
-    s += "---|---|\n";
+    s += "---|---|---|\n";
     for r in all {
         s += &format!("| {} | {} |", r.engine, r.model);
         for b in batches {
@@ -197,8 +214,12 @@ pub fn table(all: &[BenchResult], batches: &[usize]) -> String {
             }
         }
         match r.batches.get(&1) {
-            Some(x) => s += &format!(" {:.2} | {:.2} |\n", x.p50_ms, x.p99_ms),
-            None => s += " - | - |\n",
+            Some(x) => s += &format!(" {:.2} | {:.2} |", x.p50_ms, x.p99_ms),
+            None => s += " - | - |",
+        }
+        match r.f1 {
+            Some(f) => s += &format!(" {f:.4} |\n"),
+            None => s += " - |\n",
         }
     }
     s

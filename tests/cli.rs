@@ -197,6 +197,33 @@ fn init_student_inspect_eval_and_predict_on_a_tiny_model() {
         jl.to_str().unwrap(),
     ]);
     assert!(!ok && err.contains("docs.jsonl:1"), "{err}");
+
+    // bf16 inference tags every word too; an unknown precision is a clear error.
+    let (ok, out, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--input",
+        test.to_str().unwrap(),
+        "--format",
+        "conll",
+        "--precision",
+        "bf16",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| !l.trim().is_empty()).count(),
+        n_words
+    );
+    let (ok, _, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--precision",
+        "fp8",
+        "x",
+    ]);
+    assert!(!ok && err.contains("unknown precision"), "{err}");
 }
 
 #[test]

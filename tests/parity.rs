@@ -124,3 +124,47 @@ fn minilm_hidden_states_and_student_match() {
         "full-depth student differs from MiniLM teacher by {d}"
     );
 }
+
+/// bf16 mixed precision stays close to the fp32 reference (products in bf16, the rest fp32), its
+/// gradients point the same way, and the inference cast (weights stored in bf16) gives exactly the
+/// logits of the per-call cast used in training.
+#[test]
+fn bf16_mixed_precision_tracks_the_fp32_reference() {
+    use distilner::model::Precision;
+    tch::set_num_threads(1);
+    let r = reference();
+    for (family, dir) in [
+        ("bert", "tiny-bert-ner"),
+        ("distilbert", "tiny-distilbert-ner"),
+    ] {
+        let path = common::testvectors().join(dir);
+        let (mut model, _) = load_model(&path, Head::Keep, Device::Cpu).unwrap();
+        model.set_precision(Precision::Bf16);
+        let out = model.forward(&r["input_ids"], &r["attention_mask"], false, false);
+        assert_eq!(out.logits.kind(), Kind::Float);
+        let want = &r[&format!("{family}.logits")];
+        let d = max_diff(&out.logits, want);
+        let scale = want.abs().max().double_value(&[]);
+        assert!(
+            d > 0.0 && d < 0.02 * scale.max(1.0),
+            "{family}: bf16 logits off by {d} (scale {scale})"
+        );
+        let loss = TokenClassifier::loss(&out.logits, &r["labels"]);
+        loss.backward();
+        let vars = model.vs.variables();
+        let prefix = format!("{family}.grad.");
+        for (k, want) in &r {
+            if let Some(name) = k.strip_prefix(&prefix) {
+                let got = vars[name].grad();
+                assert_eq!(got.kind(), Kind::Float, "{name}: master gradient not fp32");
+                let cos = (&got * want).sum(Kind::Double).double_value(&[])
+                    / (got.norm().double_value(&[]) * want.norm().double_value(&[]) + 1e-30);
+                assert!(cos > 0.99, "{family} grad {name}: cosine {cos} with fp32");
+            }
+        }
+        let (mut inf, _) = load_model(&path, Head::Keep, Device::Cpu).unwrap();
+        inf.set_inference_precision(Precision::Bf16);
+        let o2 = tch::no_grad(|| inf.forward(&r["input_ids"], &r["attention_mask"], false, false));
+        assert_eq!(max_diff(&out.logits.detach(), &o2.logits), 0.0, "{family}");
+    }
+}

@@ -281,6 +281,68 @@ fn distill_tiny_end_to_end() {
     assert!(card.contains("## Teacher vs student") && card.contains("distillation:"));
 }
 
+/// `--mixed-precision true`: bf16 products where the hardware has them (the card says which was
+/// used), fp32 master weights saved, a finite loss.
+#[test]
+fn distill_with_mixed_precision() {
+    let f = fixture();
+    let s = f.work.path().join("mp");
+    let (ok, out, err) = distilner(&[
+        "distill",
+        "--teacher",
+        &f.model,
+        "--student-layers",
+        "0,1",
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--out",
+        &s.display().to_string(),
+        "--threads",
+        "1",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
+        "--mixed-precision",
+        "true",
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let native = distilner::model::precision::native_bf16(tch::Device::Cpu);
+    let card = std::fs::read_to_string(s.join("README.md")).unwrap();
+    let want = if native {
+        "mixed_precision_training: bf16"
+    } else {
+        "mixed_precision_training: no (fp32)"
+    };
+    assert!(card.contains(want), "expected {want:?} in the card");
+    assert!(
+        err.contains(if native {
+            "precision: bf16"
+        } else {
+            "precision: fp32"
+        }),
+        "{err}"
+    );
+    let m = read_json(&s.join("metrics.json"));
+    assert!(m["history"][0]["training_loss"]
+        .as_f64()
+        .unwrap()
+        .is_finite());
+    let bytes = std::fs::read(s.join("model.safetensors")).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = String::from_utf8_lossy(&bytes[8..8 + n]);
+    assert!(
+        header.contains("F32") && !header.contains("BF16"),
+        "saved weights must stay fp32"
+    );
+}
+
 #[test]
 fn distill_with_hidden_state_loss() {
     let f = fixture();

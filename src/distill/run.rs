@@ -124,6 +124,17 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         &win,
         a.cfg.label_all_subtokens,
     )?;
+    let teacher_test = test_c
+        .as_ref()
+        .map(|c| {
+            evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)
+        })
+        .transpose()?;
+    // Reported teacher scores come from fp32 (above); the cache takes the run's precision, as the
+    // student's own products do.
+    teacher
+        .model
+        .set_inference_precision(a.cfg.precision(device));
     let t0 = std::time::Instant::now();
     let cache = TeacherCache::build(
         &teacher.model,
@@ -137,12 +148,6 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s",
         cache.len()
     );
-    let teacher_test = test_c
-        .as_ref()
-        .map(|c| {
-            evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)
-        })
-        .transpose()?;
     let teacher_summary = TeacherSummary {
         name: a.teacher.clone(),
         layers: teacher.model.config.layers,

@@ -72,7 +72,7 @@ pub fn render(r: &RunReport) -> String {
     s += &format!(
         "- mixed_precision_training: {}\n",
         if r.mixed_precision_used {
-            "bf16/fp16 autocast (CUDA)"
+            "bf16 mixed precision (fp32 master weights)"
         } else {
             "no (fp32)"
         }

@@ -146,7 +146,7 @@ pub fn report_kept(
         kd: origin.kd,
         train_seconds: out.train_seconds + origin.extra_seconds,
         hardware: hardware(),
-        mixed_precision_used: cfg.mixed_precision && m.device().is_cuda(),
+        mixed_precision_used: cfg.precision(m.device()) == crate::model::Precision::Bf16,
         losses: out.losses.clone(),
     })
 }

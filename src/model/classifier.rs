@@ -1,9 +1,10 @@
 //! `BertForTokenClassification` / `DistilBertForTokenClassification`: an encoder plus a linear head.
 use super::config::{Arch, ModelConfig};
 use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
+use super::precision::{cast_linear, linear, Precision};
 use super::{bert, distilbert};
 use crate::data::LabelSet;
-use tch::nn::{self, Module};
+use tch::nn;
 use tch::{Device, Kind, Tensor};
 
 pub struct TokenClassifier {
@@ -13,6 +14,7 @@ pub struct TokenClassifier {
     embeddings: Embeddings,
     layers: Vec<TransformerLayer>,
     classifier: nn::Linear,
+    precision: Precision,
 }
 
 /// What a forward pass returns. `hidden_states[0]` is the embedding output, `[i+1]` layer i's output
@@ -72,6 +74,28 @@ impl TokenClassifier {
             embeddings,
             layers,
             classifier,
+            precision: Precision::Fp32,
+        }
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Run the matrix products in `p` from now on (training keeps fp32 master weights).
+    pub fn set_precision(&mut self, p: Precision) {
+        self.precision = p;
+    }
+
+    /// Inference in `p`: the linear weights are stored in `p` once instead of cast per batch. The
+    /// model must not be trained or saved afterwards.
+    pub fn set_inference_precision(&mut self, p: Precision) {
+        self.precision = p;
+        if p != Precision::Fp32 {
+            for l in &mut self.layers {
+                l.cast_for_inference(p.kind());
+            }
+            cast_linear(&mut self.classifier, p.kind());
         }
     }
 
@@ -90,13 +114,14 @@ impl TokenClassifier {
     /// `ids`, `mask`: int64 [batch, seq]; mask 1 for real tokens.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, train: bool, want_hidden: bool) -> Output {
         let m = mask.to_kind(Kind::Bool).unsqueeze(1).unsqueeze(1);
+        let ck = self.precision.kind();
         let mut x = self.embeddings.forward_t(ids, train);
         let mut hidden_states = Vec::new();
         if want_hidden {
             hidden_states.push(x.shallow_clone());
         }
         for l in &self.layers {
-            x = l.forward_t(&x, &m, train);
+            x = l.forward_t(&x, &m, train, ck);
             if want_hidden {
                 hidden_states.push(x.shallow_clone());
             }
@@ -104,11 +129,12 @@ impl TokenClassifier {
         if !want_hidden {
             hidden_states.push(x.shallow_clone());
         }
-        let logits = self.classifier.forward(&super::dropout::dropout(
-            &x,
-            self.config.classifier_dropout,
-            train,
-        ));
+        let logits = linear(
+            &self.classifier,
+            &super::dropout::dropout(&x, self.config.classifier_dropout, train),
+            ck,
+        )
+        .to_kind(Kind::Float);
         Output {
             logits,
             hidden_states,

@@ -2,6 +2,7 @@
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
 use super::dropout::dropout;
+use super::precision::{cast_linear, layer_norm as norm, linear};
 use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
 
@@ -106,7 +107,7 @@ impl Embeddings {
         if let Some(tt) = &self.token_type {
             e += tt.ws.get(0);
         }
-        dropout(&self.norm.forward(&e), self.dropout, train)
+        dropout(&norm(&self.norm, &e), self.dropout, train)
     }
 }
 
@@ -144,25 +145,41 @@ impl TransformerLayer {
         }
     }
 
-    /// `mask`: boolean [batch, 1, 1, seq], true where a key may be attended to.
-    pub fn forward_t(&self, x: &Tensor, mask: &Tensor, train: bool) -> Tensor {
+    /// Store the linear weights in `kind` for inference (see `precision::cast_linear`).
+    pub fn cast_for_inference(&mut self, kind: Kind) {
+        for l in [
+            &mut self.query,
+            &mut self.key,
+            &mut self.value,
+            &mut self.attn_out,
+            &mut self.ffn_in,
+            &mut self.ffn_out,
+        ] {
+            cast_linear(l, kind);
+        }
+    }
+
+    /// `mask`: boolean [batch, 1, 1, seq], true where a key may be attended to. `ck`: the kind the
+    /// matrix products run in (fp32, or bf16 for mixed precision); `x` and the result are fp32.
+    pub fn forward_t(&self, x: &Tensor, mask: &Tensor, train: bool, ck: Kind) -> Tensor {
         let (b, t, h) = x.size3().expect("hidden states are [batch, seq, hidden]");
         let dh = h / self.heads;
         let split = |y: Tensor| y.view([b, t, self.heads, dh]).transpose(1, 2);
-        let q = split(self.query.forward(x));
-        let k = split(self.key.forward(x));
-        let v = split(self.value.forward(x));
+        let q = split(linear(&self.query, x, ck));
+        let k = split(linear(&self.key, x, ck));
+        let v = split(linear(&self.value, x, ck));
         let ctx = if train && self.attention_dropout > 0.0 {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
-            // by examples/attn_profile.rs).
-            let scores = q.matmul(&k.transpose(-1, -2)) / (dh as f64).sqrt();
+            // by examples/attn_profile.rs). Scores and softmax in fp32.
+            let scores = q.matmul(&k.transpose(-1, -2)).to_kind(Kind::Float) / (dh as f64).sqrt();
             let scores = scores.masked_fill(&mask.logical_not(), f32::MIN as f64);
             dropout(
                 &scores.softmax(-1, Kind::Float),
                 self.attention_dropout,
                 true,
             )
+            .to_kind(ck)
             .matmul(&v)
         } else {
             Tensor::scaled_dot_product_attention(
@@ -177,16 +194,21 @@ impl TransformerLayer {
             )
         };
         let ctx = ctx.transpose(1, 2).reshape([b, t, h]);
-        let mut a = self.attn_out.forward(&ctx);
+        let mut a = linear(&self.attn_out, &ctx, ck);
         if self.dropout_after_attention {
             a = dropout(&a, self.dropout, train);
         }
-        let a = self.attn_norm.forward(&(a + x));
+        // bf16 + fp32 promotes to fp32: the residual stream stays fp32.
+        let a = norm(&self.attn_norm, &(a + x));
         let f = dropout(
-            &self.ffn_out.forward(&self.ffn_in.forward(&a).gelu("none")),
+            &linear(
+                &self.ffn_out,
+                &linear(&self.ffn_in, &a, ck).gelu("none"),
+                ck,
+            ),
             self.dropout,
             train,
         );
-        self.out_norm.forward(&(f + a))
+        norm(&self.out_norm, &(f + a))
     }
 }

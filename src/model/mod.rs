@@ -8,8 +8,10 @@ pub mod distilbert;
 pub mod dropout;
 pub mod hub;
 pub mod layers;
+pub mod precision;
 pub mod student;
 
 pub use checkpoint::{load_dir, load_model, save_dir, Head, Loaded};
 pub use classifier::{Output, TokenClassifier};
 pub use config::{Arch, ModelConfig};
+pub use precision::Precision;

@@ -27,7 +27,8 @@ pub struct TrainConfig {
     pub save_every: usize,
     /// Intra-op threads for libtorch.
     pub threads: usize,
-    /// bf16 autocast; used only on CUDA (on CPUs without AMX it is slower than fp32).
+    /// bf16 mixed precision (fp32 master weights), used where the hardware has native bf16: CUDA, or
+    /// CPUs with AVX512-BF16/AMX. Elsewhere emulated bf16 is slower than fp32, so fp32 is used.
     pub mixed_precision: bool,
     /// Use only the first N training / dev sentences (0 = all): for smoke tests.
     pub max_train_sentences: usize,
@@ -110,6 +111,16 @@ impl TrainConfig {
             return bad("device must be auto, cpu or cuda");
         }
         Ok(())
+    }
+
+    /// The precision training actually runs in on `device`.
+    pub fn precision(&self, device: tch::Device) -> crate::model::Precision {
+        use crate::model::{precision::native_bf16, Precision};
+        if self.mixed_precision && native_bf16(device) {
+            Precision::Bf16
+        } else {
+            Precision::Fp32
+        }
     }
 
     pub fn device(&self) -> tch::Device {

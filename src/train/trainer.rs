@@ -129,7 +129,11 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     }
     .fit(job.model);
     let device = job.model.device();
-    let autocast = cfg.mixed_precision && device.is_cuda();
+    let precision = cfg.precision(device);
+    job.model.set_precision(precision);
+    if cfg.mixed_precision {
+        eprintln!("[{}] precision: {}", job.name, precision.name());
+    }
     let mut stopped_early = false;
     // Without a terminal the bar is hidden; print a line every tenth of an epoch instead.
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -166,15 +170,9 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             crate::model::dropout::reseed(step_seed);
             let batch = make_batch(job.train, &batches[b], job.tokenizer.pad_id, device);
             let lr = linear_schedule(cfg.learning_rate, st.global_step, warmup, total);
-            let fwd = || {
+            let out =
                 job.model
-                    .forward(&batch.ids, &batch.mask, true, job.objective.wants_hidden())
-            };
-            let out = if autocast {
-                tch::autocast(true, fwd)
-            } else {
-                fwd()
-            };
+                    .forward(&batch.ids, &batch.mask, true, job.objective.wants_hidden());
             let loss = job.objective.loss(&out, &batch);
             let mut lv = loss.double_value(&[]);
             if job.nan_at_step == Some(st.global_step) {

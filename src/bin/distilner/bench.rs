@@ -2,6 +2,7 @@
 //! the PyTorch eager baseline (`../shared/reference/infer_reference.py`) timed in the same run.
 use anyhow::{Context, Result};
 use distilner::bench::{run_distilner, run_reference, BenchResult};
+use distilner::model::Precision;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -28,6 +29,10 @@ pub struct Args {
     python: PathBuf,
     #[arg(long, default_value = "../shared/reference/infer_reference.py")]
     reference_script: PathBuf,
+    /// Precisions to time distilner in (fp32, bf16, auto = bf16 where the hardware has it); each row
+    /// also gives its F1 on --data.
+    #[arg(long, num_args = 1.., default_values = ["fp32", "auto"])]
+    precision: Vec<String>,
     /// Write all results as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -37,10 +42,19 @@ pub fn run(a: Args) -> Result<()> {
     let mut all: Vec<BenchResult> = Vec::new();
     for m in &a.models {
         let dir = distilner::model::hub::resolve(m)?;
-        eprintln!("[bench] distilner on {}", dir.display());
-        all.push(run_distilner(
-            &dir, &a.data, &a.batch, a.runs, a.threads, a.limit,
-        )?);
+        let mut precisions = Vec::new();
+        for p in &a.precision {
+            let p = Precision::parse(p, tch::Device::Cpu)?;
+            if !precisions.contains(&p) {
+                precisions.push(p);
+            }
+        }
+        for p in precisions {
+            eprintln!("[bench] distilner {} on {}", p.name(), dir.display());
+            all.push(run_distilner(
+                &dir, &a.data, &a.batch, a.runs, a.threads, a.limit, p,
+            )?);
+        }
         if !a.no_reference {
             eprintln!("[bench] PyTorch eager on {}", dir.display());
             all.push(

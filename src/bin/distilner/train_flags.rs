@@ -8,7 +8,7 @@ pub struct TrainFlags {
     /// TOML file with training settings (field names as in the saved train_config.toml); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// `seed`: the seed model card's recipe (lr 6e-5, batch 128, 15 epochs, seed 33, no warmup, mixed precision on GPUs).
+    /// `seed`: the seed model card's recipe (lr 6e-5, batch 128, 15 epochs, seed 33, no warmup, bf16 mixed precision where the hardware has it).
     #[arg(long, value_parser = ["seed"])]
     pub preset: Option<String>,
     #[arg(long)]
@@ -33,6 +33,10 @@ pub struct TrainFlags {
     /// libtorch intra-op threads.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// bf16 mixed precision (true/false): products in bf16, fp32 master weights and losses. Used where
+    /// the hardware has native bf16 (CUDA; CPUs with AVX512-BF16 or AMX), otherwise fp32.
+    #[arg(long)]
+    pub mixed_precision: Option<bool>,
     /// auto, cpu or cuda.
     #[arg(long)]
     pub device: Option<String>,
@@ -72,7 +76,7 @@ impl TrainFlags {
         set!(epochs => epochs, lr => learning_rate, batch_size => batch_size, seed => seed, warmup_ratio => warmup_ratio,
              weight_decay => weight_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
              device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
-             save_every => save_every);
+             save_every => save_every, mixed_precision => mixed_precision);
         c.validate()?;
         Ok(c)
     }

@@ -1,0 +1,118 @@
+//! Numeric precision of the matrix products. `Bf16` is mixed precision the way autocast does it:
+//! linear layers and attention products in bfloat16, LayerNorm, softmax, residual sums and losses in
+//! fp32, fp32 master weights for the optimizer. tch's `autocast` only reaches CUDA's (fp16) autocast,
+//! so the casts are explicit here and work on CPU and GPU alike.
+use anyhow::{bail, Result};
+use tch::nn::{self, Module};
+use tch::{Device, Kind, Tensor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    #[default]
+    Fp32,
+    Bf16,
+}
+
+impl Precision {
+    pub fn kind(self) -> Kind {
+        match self {
+            Precision::Fp32 => Kind::Float,
+            Precision::Bf16 => Kind::BFloat16,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+        }
+    }
+
+    /// `fp32`, `bf16`, or `auto` (bf16 where the hardware has native bf16 arithmetic, else fp32).
+    pub fn parse(s: &str, device: Device) -> Result<Precision> {
+        match s.to_ascii_lowercase().as_str() {
+            "fp32" | "f32" | "float32" => Ok(Precision::Fp32),
+            "bf16" | "bfloat16" => Ok(Precision::Bf16),
+            "auto" => Ok(if native_bf16(device) {
+                Precision::Bf16
+            } else {
+                Precision::Fp32
+            }),
+            other => bail!("unknown precision {other:?}: use fp32, bf16 or auto"),
+        }
+    }
+}
+
+/// Whether bf16 products run natively: any CUDA device distilner targets (Ampere or later), or an
+/// x86 CPU with AVX512-BF16 or AMX. Elsewhere libtorch emulates bf16 and it is slower than fp32.
+pub fn native_bf16(device: Device) -> bool {
+    if device.is_cuda() {
+        return true;
+    }
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|s| {
+            s.lines().find(|l| l.starts_with("flags")).is_some_and(|l| {
+                l.split_whitespace()
+                    .any(|f| f == "avx512_bf16" || f == "amx_bf16")
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// `l(x)` computed in `kind`. Weights already stored in `kind` (inference casts) are used as they
+/// are; fp32 master weights are cast per call, and autograd carries their gradients back in fp32.
+pub fn linear(l: &nn::Linear, x: &Tensor, kind: Kind) -> Tensor {
+    if kind == Kind::Float && l.ws.kind() == Kind::Float {
+        return l.forward(x);
+    }
+    x.to_kind(kind)
+        .linear(&l.ws.to_kind(kind), l.bs.as_ref().map(|b| b.to_kind(kind)))
+}
+
+/// LayerNorm always in fp32 (its statistics are what bf16 gets wrong).
+pub fn layer_norm(n: &nn::LayerNorm, x: &Tensor) -> Tensor {
+    n.forward(&x.to_kind(Kind::Float))
+}
+
+/// Store a linear layer's weights in `kind` (inference only: the optimizer needs fp32 masters).
+pub fn cast_linear(l: &mut nn::Linear, kind: Kind) {
+    tch::no_grad(|| {
+        let w = l.ws.to_kind(kind);
+        l.ws.set_data(&w);
+        if let Some(b) = l.bs.as_mut() {
+            let c = b.to_kind(kind);
+            b.set_data(&c);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_mixed_linear() {
+        assert_eq!(
+            Precision::parse("BF16", Device::Cpu).unwrap(),
+            Precision::Bf16
+        );
+        assert!(Precision::parse("fp8", Device::Cpu).is_err());
+        let vs = nn::VarStore::new(Device::Cpu);
+        tch::manual_seed(1);
+        let l = nn::linear(vs.root() / "l", 16, 8, Default::default());
+        let x = Tensor::randn([4, 16], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+        let full = linear(&l, &x, Kind::Float);
+        let half = linear(&l, &x, Kind::BFloat16);
+        assert_eq!(half.kind(), Kind::BFloat16);
+        let err = (full.shallow_clone() - half.to_kind(Kind::Float))
+            .abs()
+            .max()
+            .double_value(&[]);
+        // bf16 keeps 8 mantissa bits: close, but not equal (so the cast really happened).
+        assert!(err > 0.0 && err < 0.05, "{err}");
+        // Gradients reach the fp32 master weights through the casts.
+        half.to_kind(Kind::Float).sum(Kind::Float).backward();
+        assert_eq!(l.ws.grad().kind(), Kind::Float);
+        assert!(l.ws.grad().abs().sum(Kind::Float).double_value(&[]) > 0.0);
+    }
+}
