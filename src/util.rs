@@ -14,14 +14,87 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         ".{}.tmp",
         path.file_name().and_then(|s| s.to_str()).unwrap_or("out")
     ));
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    f.write_all(bytes)
-        .with_context(|| format!("{}: cannot write (disk full?)", tmp.display()))?;
-    f.sync_all()
-        .with_context(|| format!("{}: cannot sync", tmp.display()))?;
-    drop(f);
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("{}: cannot rename into place", path.display()))?;
+    let written = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp)
+            .with_context(|| format!("{}: cannot write", tmp.display()))?;
+        f.write_all(bytes).with_context(|| {
+            format!(
+                "{}: cannot write (disk full?); the previous file, if any, is unchanged",
+                path.display()
+            )
+        })?;
+        f.sync_all()
+            .with_context(|| format!("{}: cannot sync (disk full?)", path.display()))?;
+        Ok(())
+    })();
+    commit_tmp(written, &tmp, path)
+}
+
+/// Rename a finished temp file into place, or remove it when writing it failed: a failed write
+/// leaves neither a partial file nor a stray temp file behind.
+pub fn commit_tmp(written: Result<()>, tmp: &Path, path: &Path) -> Result<()> {
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(tmp);
+        return Err(e);
+    }
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        anyhow::anyhow!("{}: cannot rename into place: {e}", path.display())
+    })
+}
+
+/// Refuse to start work that will need about `needed` bytes in `dir` when its filesystem has less
+/// free (checked up front so a long run does not die at its first checkpoint).
+pub fn check_free_space(dir: &Path, needed: u64) -> Result<()> {
+    let Some(free) = free_bytes(dir) else {
+        return Ok(());
+    };
+    if free < needed {
+        anyhow::bail!(
+            "{}: {} MB free on its filesystem, but this run needs about {} MB (model, checkpoints); free space or choose another --out",
+            dir.display(),
+            free / 1_000_000,
+            needed.div_ceil(1_000_000)
+        );
+    }
     Ok(())
+}
+
+/// Bytes available to this user on the filesystem holding `dir` (None where it cannot be asked).
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_and_free_space() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        // A failed write (the target is a directory, so the rename fails) leaves no temp file.
+        let sub = d.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("x"), b"x").unwrap();
+        assert!(write_atomic(&sub, b"z").is_err());
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let free = free_bytes(d.path()).unwrap();
+        assert!(free > 0);
+        check_free_space(d.path(), 1).unwrap();
+        let e = check_free_space(d.path(), free.saturating_mul(4).max(u64::MAX / 2)).unwrap_err();
+        assert!(e.to_string().contains("MB free"), "{e}");
+    }
 }

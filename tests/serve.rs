@@ -52,6 +52,8 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         max_batch_texts: 16,
         tag: TagOptions::default(),
         model_name: "tiny".into(),
+        client_timeout: std::time::Duration::from_secs(10),
+        drain_timeout: std::time::Duration::from_secs(10),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -188,4 +190,124 @@ fn serve_binary_answers_then_drains_on_sigterm() {
     });
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
+}
+
+/// Start `distilner serve` on a free port with `extra` flags; wait until /health answers.
+fn start_server(model: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
+        .args([
+            "serve",
+            "--model",
+            model.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+            "--threads",
+            "1",
+        ])
+        .args(extra)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return (child, addr);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("server did not come up");
+}
+
+/// Slow clients (slowloris headers, a trickled body, many stalled connections) neither block good
+/// requests nor hold the server open: 408 for a stalled body, closed connections for stalled
+/// headers, and SIGTERM exits within the drain time even with a stalled client connected.
+#[test]
+fn slow_clients_time_out_and_block_nothing() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let m = tiny_model_dir("tiny-bert-ner");
+    let (mut child, addr) = start_server(
+        m.path(),
+        &["--client-timeout-s", "1", "--drain-timeout-s", "2"],
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let held = rt.block_on(async {
+        // 50 connections that send half a request line and stall.
+        let mut stalled = Vec::new();
+        for _ in 0..50 {
+            let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            c.write_all(b"POST /pre").await.unwrap();
+            stalled.push(c);
+        }
+        // A good request is still answered at once.
+        let t = Instant::now();
+        let (s, body) = request(&addr, "POST", "/predict", br#"{"inputs": "Paris"}"#)
+            .await
+            .unwrap();
+        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+        assert!(
+            t.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+        // A body that stops halfway gets 408 after the client timeout.
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"inputs\": \"Par",
+        )
+        .await
+        .unwrap();
+        let mut buf = Vec::new();
+        let t = Instant::now();
+        tokio::time::timeout(Duration::from_secs(5), c.read_to_end(&mut buf))
+            .await
+            .expect("no answer")
+            .ok();
+        let head = String::from_utf8_lossy(&buf);
+        assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+        assert!(head.contains("did not arrive"), "{head}");
+        assert!(
+            t.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+        // Stalled headers: the server closes those connections after the client timeout.
+        for c in stalled.iter_mut() {
+            let mut b = [0u8; 256];
+            let r = tokio::time::timeout(Duration::from_secs(5), c.read(&mut b)).await;
+            assert!(
+                matches!(r, Ok(Ok(_)) | Ok(Err(_))),
+                "a stalled connection was kept open"
+            );
+        }
+        // SIGTERM with a stalled body in flight: the drain is bounded.
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        c
+    });
+    let t = Instant::now();
+    let status = child.wait().unwrap();
+    drop(held);
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "shutdown took {:?}",
+        t.elapsed()
+    );
 }

@@ -468,3 +468,46 @@ fn unwritable_output_and_tiny_data_fail_before_training() {
         "{err}"
     );
 }
+
+/// A full disk mid-run (simulated with RLIMIT_FSIZE: writes past 1 MB fail with EFBIG as they would
+/// with ENOSPC): the run stops with a clear write error, leaves no temp or half-written file, and
+/// `--resume` with room again finishes with the metrics of an uninterrupted run.
+#[test]
+fn disk_full_mid_run_leaves_no_corrupt_files_and_resumes() {
+    let f = fixture();
+    let full = f.work.path().join("full");
+    assert!(finetune(&f, &full, &[]).0);
+    let run = f.work.path().join("diskfull");
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -f 1024; trap '' XFSZ; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_distilner"))
+        .args(finetune_args(&f, &run, &[]))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "the write limit was not hit: {err}");
+    assert!(
+        err.contains("cannot write (disk full?)") && err.contains("File too large"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let mut stray = Vec::new();
+    for dir in [run.clone(), run.join("checkpoint")] {
+        for e in std::fs::read_dir(&dir).into_iter().flatten() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if name.contains(".tmp") {
+                stray.push(name.clone());
+            }
+            if name.ends_with(".safetensors") {
+                distilner::model::checkpoint::read_safetensors(&p)
+                    .unwrap_or_else(|e| panic!("{name} is corrupt: {e}"));
+            }
+        }
+    }
+    assert!(stray.is_empty(), "temp files left: {stray:?}");
+    let (ok, _, err) = finetune(&f, &run, &["--resume"]);
+    assert!(ok, "{err}");
+    assert_eq!(dev_metrics(&full), dev_metrics(&run));
+}

@@ -23,9 +23,11 @@ pub fn plot_curves(
 ) -> Result<()> {
     register_font();
     let e = |e: &dyn std::fmt::Debug| anyhow!("plot: {e:?}");
-    {
-        let path = dir.join("loss.png");
-        let root = BitMapBackend::new(&path, (800, 480)).into_drawing_area();
+    // Each PNG is drawn to a temp file and renamed into place (a failed write leaves nothing half-drawn).
+    let (tmp, fin) = (dir.join(".loss.tmp.png"), dir.join("loss.png"));
+    let drawn = (|| -> Result<()> {
+        let path = &tmp;
+        let root = BitMapBackend::new(path, (800, 480)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(&x))?;
         let max_step = losses
             .iter()
@@ -76,10 +78,13 @@ pub fn plot_curves(
             .draw()
             .map_err(|x| e(&x))?;
         root.present().map_err(|x| e(&x))?;
-    }
-    {
-        let path = dir.join("dev_f1.png");
-        let root = BitMapBackend::new(&path, (800, 480)).into_drawing_area();
+        Ok(())
+    })();
+    crate::util::commit_tmp(drawn, &tmp, &fin)?;
+    let (tmp, fin) = (dir.join(".dev_f1.tmp.png"), dir.join("dev_f1.png"));
+    let drawn = (|| -> Result<()> {
+        let path = &tmp;
+        let root = BitMapBackend::new(path, (800, 480)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(&x))?;
         let n = history.len().max(1);
         let lo = history.iter().map(|h| h.f1).fold(1.0f64, f64::min).min(0.9) - 0.05;
@@ -106,6 +111,7 @@ pub fn plot_curves(
             )
             .map_err(|x| e(&x))?;
         root.present().map_err(|x| e(&x))?;
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::util::commit_tmp(drawn, &tmp, &fin)
 }

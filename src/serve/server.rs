@@ -5,7 +5,7 @@ use super::request::{parse, Limits};
 use crate::infer::TagOptions;
 use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,11 +23,16 @@ pub struct ServeOptions {
     pub max_batch_texts: usize,
     pub tag: TagOptions,
     pub model_name: String,
+    /// A client gets this long to send its request headers, and again its body (then 408 / closed).
+    pub client_timeout: Duration,
+    /// On SIGTERM, in-flight requests get this long to finish before the server exits anyway.
+    pub drain_timeout: Duration,
 }
 
 struct AppState {
     tx: Mutex<mpsc::Sender<Job>>,
     limits: Limits,
+    client_timeout: Duration,
     info: Value,
 }
 
@@ -36,7 +41,31 @@ fn error(status: u16, msg: &str) -> Response {
     (code, Json(json!({"error": msg, "status": status}))).into_response()
 }
 
-async fn predict(State(st): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn predict(State(st): State<Arc<AppState>>, body: Body) -> Response {
+    // The body is read here, under a deadline, so a client trickling bytes cannot hold a request
+    // (and a graceful shutdown) open forever.
+    let read = axum::body::to_bytes(body, st.limits.max_body_bytes + 1024);
+    let body = match tokio::time::timeout(st.client_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return error(
+                413,
+                &format!(
+                    "request body larger than {} bytes (or broken off)",
+                    st.limits.max_body_bytes
+                ),
+            )
+        }
+        Err(_) => {
+            return error(
+                408,
+                &format!(
+                    "the request body did not arrive within {} s",
+                    st.client_timeout.as_secs_f64()
+                ),
+            )
+        }
+    };
     let req = match parse(&body, &st.limits) {
         Ok(r) => r,
         Err(e) => return error(e.status, &e.message),
@@ -112,6 +141,7 @@ pub fn router(
     let st = Arc::new(AppState {
         tx: Mutex::new(tx),
         limits: o.limits,
+        client_timeout: o.client_timeout,
         info,
     });
     let app = Router::new()
@@ -139,9 +169,55 @@ pub fn serve(model: TokenClassifier, tok: NerTokenizer, o: ServeOptions) -> anyh
             "[serve] listening on http://{} (POST /predict, GET /health, GET /info)",
             listener.local_addr()?
         );
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        accept_loop(listener, app, o.client_timeout, o.drain_timeout).await;
         Ok(())
     })
+}
+
+/// hyper's HTTP/1 connection loop with a header deadline (slowloris clients are dropped) and a
+/// bounded graceful drain.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    client_timeout: Duration,
+    drain_timeout: Duration,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(client_timeout)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((s, _)) => s,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        eprintln!("[serve] accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(drain_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "[serve] {} s drain time over; closing the remaining connections",
+            drain_timeout.as_secs_f64()
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! pre-split words exactly like `tokenizer(words, is_split_into_words=True)`.
 pub mod align;
 
+use crate::util::write_atomic;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use tokenizers::models::wordpiece::WordPiece;
@@ -134,13 +135,15 @@ impl NerTokenizer {
 
     /// Write `tokenizer.json`, `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`.
     pub fn save(&self, dir: &Path, model_max_length: usize) -> Result<()> {
-        self.inner
-            .save(dir.join("tokenizer.json"), false)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write tokenizer.json: {e}", dir.display()))?;
+        let json = self
+            .inner
+            .to_string(false)
+            .map_err(|e| anyhow::anyhow!("cannot serialise the tokenizer: {e}"))?;
+        write_atomic(&dir.join("tokenizer.json"), json.as_bytes())?;
         let mut vocab: Vec<(String, u32)> = self.inner.get_vocab(true).into_iter().collect();
         vocab.sort_by_key(|(_, i)| *i);
         let text: String = vocab.iter().map(|(t, _)| format!("{t}\n")).collect();
-        std::fs::write(dir.join("vocab.txt"), text)?;
+        write_atomic(&dir.join("vocab.txt"), text.as_bytes())?;
         let cfg = serde_json::json!({
             "tokenizer_class": "BertTokenizer",
             "do_lower_case": self.lowercase,
@@ -151,15 +154,15 @@ impl NerTokenizer {
             "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
             "cls_token": "[CLS]", "mask_token": "[MASK]",
         });
-        std::fs::write(
-            dir.join("tokenizer_config.json"),
-            serde_json::to_string_pretty(&cfg)?,
+        write_atomic(
+            &dir.join("tokenizer_config.json"),
+            serde_json::to_string_pretty(&cfg)?.as_bytes(),
         )?;
         let sp = serde_json::json!({"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
             "cls_token": "[CLS]", "mask_token": "[MASK]"});
-        std::fs::write(
-            dir.join("special_tokens_map.json"),
-            serde_json::to_string_pretty(&sp)?,
+        write_atomic(
+            &dir.join("special_tokens_map.json"),
+            serde_json::to_string_pretty(&sp)?.as_bytes(),
         )?;
         Ok(())
     }

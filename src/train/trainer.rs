@@ -84,6 +84,10 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     let run = job.run_dir;
     std::fs::create_dir_all(run)
         .map_err(|e| anyhow::anyhow!("{}: cannot create the run directory: {e}", run.display()))?;
+    // fp32 weights in the HF model, weights + two AdamW moments in the state file, and the state's
+    // temp copy beside the old one while it is replaced: ~7 copies of the weights, plus slack.
+    let weight_bytes = 4 * job.model.num_parameters().max(0) as u64;
+    crate::util::check_free_space(run, 7 * weight_bytes + 16_000_000)?;
     let mut opt = AdamW::new(
         &job.model.vs,
         cfg.adam_beta1,

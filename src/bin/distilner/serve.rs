@@ -25,6 +25,12 @@ pub struct Args {
     /// Most texts in one request.
     #[arg(long, default_value_t = 64)]
     max_batch: usize,
+    /// Seconds a client gets to send its headers, and again its body (slow clients get 408 / are closed).
+    #[arg(long, default_value_t = 10.0)]
+    client_timeout_s: f64,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    #[arg(long, default_value_t = 30.0)]
+    drain_timeout_s: f64,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -47,6 +53,15 @@ pub fn run(a: Args) -> Result<()> {
                 ..TagOptions::default()
             },
             model_name: a.m.model,
+            client_timeout: secs(a.client_timeout_s, "--client-timeout-s")?,
+            drain_timeout: secs(a.drain_timeout_s, "--drain-timeout-s")?,
         },
     )
+}
+
+fn secs(v: f64, flag: &str) -> Result<std::time::Duration> {
+    if !(v.is_finite() && v > 0.0 && v < 1e6) {
+        anyhow::bail!("{flag} must be a positive number of seconds");
+    }
+    Ok(std::time::Duration::from_secs_f64(v))
 }
