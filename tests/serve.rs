@@ -193,6 +193,7 @@ fn serve_binary_answers_then_drains_on_sigterm() {
 }
 
 /// Start `distilner serve` on a free port with `extra` flags; wait until /health answers.
+#[allow(clippy::zombie_processes)] // on panic the test fails anyway
 fn start_server(model: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -281,66 +281,71 @@ fn distill_tiny_end_to_end() {
     assert!(card.contains("## Teacher vs student") && card.contains("distillation:"));
 }
 
-/// `--mixed-precision true`: bf16 products where the hardware has them (the card says which was
-/// used), fp32 master weights saved, a finite loss.
+/// `--mixed-precision true` (the default): bf16 products where the hardware has them (the card says
+/// which was used), fp32 master weights saved, a finite loss; `false` trains in plain fp32.
 #[test]
-fn distill_with_mixed_precision() {
+fn distill_with_and_without_mixed_precision() {
     let f = fixture();
-    let s = f.work.path().join("mp");
-    let (ok, out, err) = distilner(&[
-        "distill",
-        "--teacher",
-        &f.model,
-        "--student-layers",
-        "0,1",
-        "--train",
-        &f.train,
-        "--dev",
-        &f.dev,
-        "--out",
-        &s.display().to_string(),
-        "--threads",
-        "1",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--min-teacher-f1",
-        "0",
-        "--mixed-precision",
-        "true",
-        "--device",
-        "cpu",
-    ]);
-    assert!(ok, "{out}\n{err}");
     let native = distilner::model::precision::native_bf16(tch::Device::Cpu);
-    let card = std::fs::read_to_string(s.join("README.md")).unwrap();
-    let want = if native {
-        "mixed_precision_training: bf16"
-    } else {
-        "mixed_precision_training: no (fp32)"
-    };
-    assert!(card.contains(want), "expected {want:?} in the card");
-    assert!(
-        err.contains(if native {
-            "precision: bf16"
+    for mp in ["true", "false"] {
+        let s = f.work.path().join(format!("mp_{mp}"));
+        let (ok, out, err) = distilner(&[
+            "distill",
+            "--teacher",
+            &f.model,
+            "--student-layers",
+            "0,1",
+            "--train",
+            &f.train,
+            "--dev",
+            &f.dev,
+            "--out",
+            &s.display().to_string(),
+            "--threads",
+            "1",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--min-teacher-f1",
+            "0",
+            "--mixed-precision",
+            mp,
+            "--device",
+            "cpu",
+        ]);
+        assert!(ok, "{out}\n{err}");
+        let bf16 = native && mp == "true";
+        let card = std::fs::read_to_string(s.join("README.md")).unwrap();
+        let want = if bf16 {
+            "mixed_precision_training: bf16"
         } else {
-            "precision: fp32"
-        }),
-        "{err}"
-    );
-    let m = read_json(&s.join("metrics.json"));
-    assert!(m["history"][0]["training_loss"]
-        .as_f64()
-        .unwrap()
-        .is_finite());
-    let bytes = std::fs::read(s.join("model.safetensors")).unwrap();
-    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let header = String::from_utf8_lossy(&bytes[8..8 + n]);
-    assert!(
-        header.contains("F32") && !header.contains("BF16"),
-        "saved weights must stay fp32"
-    );
+            "mixed_precision_training: no (fp32)"
+        };
+        assert!(card.contains(want), "expected {want:?} in the card");
+        if mp == "true" {
+            assert!(
+                err.contains(if bf16 {
+                    "precision: bf16"
+                } else {
+                    "precision: fp32"
+                }),
+                "{err}"
+            );
+        }
+        let m = read_json(&s.join("metrics.json"));
+        assert!(m["history"][0]["training_loss"]
+            .as_f64()
+            .unwrap()
+            .is_finite());
+        let bytes = std::fs::read(s.join("model.safetensors")).unwrap();
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let header = String::from_utf8_lossy(&bytes[8..8 + n]);
+        assert!(
+            header.contains("F32") && !header.contains("BF16"),
+            "saved weights must stay fp32"
+        );
+    }
 }
 
 #[test]
@@ -510,4 +515,54 @@ fn disk_full_mid_run_leaves_no_corrupt_files_and_resumes() {
     let (ok, _, err) = finetune(&f, &run, &["--resume"]);
     assert!(ok, "{err}");
     assert_eq!(dev_metrics(&full), dev_metrics(&run));
+}
+
+/// `distilner run` (the README's main job) end to end on a tiny model and data subsets: teacher,
+/// student, and the closing teacher-vs-student table.
+#[test]
+fn run_main_job_on_tiny_model_ends_with_the_table() {
+    let f = fixture();
+    let data = f.work.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (split, path) in [
+        ("eng.train", &f.train),
+        ("eng.testa", &f.dev),
+        ("eng.testb", &f.test),
+    ] {
+        std::fs::copy(path, data.join(split)).unwrap();
+    }
+    let out = f.work.path().join("main");
+    let (ok, stdout, err) = distilner(&[
+        "run",
+        "--model",
+        &f.model,
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--student-layers",
+        "0,1",
+        "--epochs",
+        "1",
+        "--student-epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stdout}\n{err}");
+    assert!(
+        stdout.contains("| teacher | 2 |") && stdout.contains("| student | 2 |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("sentences/s (batch 32, fp32)"), "{stdout}");
+    assert!(stdout.contains("of the teacher's test F1"), "{stdout}");
+    for run in ["teacher", "student"] {
+        assert!(out.join(run).join("metrics.json").exists(), "{run}");
+    }
 }

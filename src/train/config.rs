@@ -57,7 +57,7 @@ impl Default for TrainConfig {
             early_stopping_patience: 0,
             save_every: 200,
             threads: 2,
-            mixed_precision: false,
+            mixed_precision: true,
             max_train_sentences: 0,
             max_dev_sentences: 0,
             device: "auto".into(),

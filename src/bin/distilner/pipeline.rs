@@ -7,7 +7,7 @@ use distilner::data::read_conll;
 use distilner::distill::run::{run as distill, DistillArgs};
 use distilner::infer::{tag_sentences, TagOptions};
 use distilner::model::student::parse_layers;
-use distilner::model::{load_dir, Head};
+use distilner::model::{load_dir, precision::native_bf16, Head, Precision};
 use distilner::train::finetune::{run as finetune, FinetuneArgs};
 use std::path::{Path, PathBuf};
 
@@ -27,6 +27,9 @@ pub struct Args {
     /// test F1 (bench/RESULTS.md); a 3-layer student has more to learn from the soft targets.
     #[arg(long, default_value_t = 6)]
     student_epochs: usize,
+    /// Refuse to distil a teacher whose dev F1 is below this (see `distill --help`).
+    #[arg(long, default_value_t = 0.1)]
+    min_teacher_f1: f64,
     /// Reuse a finished teacher run in OUT/teacher instead of training it again.
     #[arg(long)]
     reuse_teacher: bool,
@@ -40,9 +43,10 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn sentences_per_s(dir: &Path, test: &Path, threads: usize) -> Result<f64> {
+fn sentences_per_s(dir: &Path, test: &Path, threads: usize, p: Precision) -> Result<f64> {
     tch::set_num_threads(threads as i32);
-    let l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
+    let mut l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
+    l.model.set_inference_precision(p);
     let c = read_conll(test)?;
     let words: Vec<Vec<String>> = c.sentences.iter().map(|s| s.words.clone()).collect();
     let opt = TagOptions {
@@ -101,7 +105,7 @@ pub fn run(a: Args) -> Result<()> {
         hidden_mse: 0.0,
         hidden_layer_map: None,
         label_map: None,
-        min_teacher_f1: 0.1,
+        min_teacher_f1: a.min_teacher_f1,
         resume: a.flags.resume,
         nan_at_step: None,
         exit_after_step: None,
@@ -109,28 +113,45 @@ pub fn run(a: Args) -> Result<()> {
     eprintln!("== 3/3 test report ==");
     let t = r.teacher.as_ref().expect("teacher summary");
     let s_f1 = r.test.as_ref().map(|x| x.f1).unwrap_or(f64::NAN);
-    let (t_sps, s_sps) = (
-        sentences_per_s(&tdir, &test, cfg.threads)?,
-        sentences_per_s(&sdir, &test, cfg.threads)?,
-    );
-    println!("| model | layers | parameters | size on disk | test F1 | sentences/s (batch 32) |");
-    println!("|---|---|---|---|---|---|");
+    // Speed in fp32 and, where the hardware has native bf16, in bf16 too (same F1 within noise:
+    // bench/RESULTS.md); the speed-up quoted below is the fastest precision's.
+    let mut precisions = vec![Precision::Fp32];
+    if native_bf16(tch::Device::cuda_if_available()) {
+        precisions.push(Precision::Bf16);
+    }
+    let mut speeds = Vec::new();
+    for &p in &precisions {
+        speeds.push((
+            sentences_per_s(&tdir, &test, cfg.threads, p)?,
+            sentences_per_s(&sdir, &test, cfg.threads, p)?,
+        ));
+    }
+    let head: String = precisions
+        .iter()
+        .map(|p| format!(" sentences/s (batch 32, {}) |", p.name()))
+        .collect();
+    println!("| model | layers | parameters | size on disk | test F1 |{head}");
+    println!("|---|---|---|---|---|{}", "---|".repeat(precisions.len()));
+    let cols = |f: &dyn Fn(&(f64, f64)) -> f64| -> String {
+        speeds.iter().map(|x| format!(" {:.0} |", f(x))).collect()
+    };
     println!(
-        "| teacher | {} | {} | {:.1} MB | {:.4} | {:.0} |",
+        "| teacher | {} | {} | {:.1} MB | {:.4} |{}",
         t.layers,
         t.parameters,
         dir_size(&tdir) as f64 / 1e6,
         t.test_f1,
-        t_sps
+        cols(&|x| x.0)
     );
     println!(
-        "| student | {} | {} | {:.1} MB | {:.4} | {:.0} |",
+        "| student | {} | {} | {:.1} MB | {:.4} |{}",
         r.layers,
         r.parameters,
         dir_size(&sdir) as f64 / 1e6,
         s_f1,
-        s_sps
+        cols(&|x| x.1)
     );
+    let (t_sps, s_sps) = *speeds.last().expect("at least fp32");
     println!(
         "student keeps {:.1}% of the teacher's test F1 at {:.2}x its speed; total {:.1} min. Runs: {} and {}",
         100.0 * s_f1 / t.test_f1,
