@@ -72,6 +72,7 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         let info: Value = serde_json::from_slice(&b).unwrap();
         assert_eq!((s, info["labels"][0].as_str()), (200, Some("O")));
         assert_eq!(info["max_length"], 64);
+        assert_eq!(info["precision"], "fp32");
 
         // Concurrent single-text requests are gathered into batches; each answer equals the direct one.
         let mut handles = Vec::new();

@@ -129,6 +129,7 @@ pub fn router(
         "max_length": model.config.max_position,
         "window": o.tag.max_len,
         "version": env!("CARGO_PKG_VERSION"),
+        "precision": model.precision().name(),
         "limits": {"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars, "max_batch": o.limits.max_batch},
     });
     let (tx, rx) = mpsc::channel();
