@@ -19,7 +19,7 @@ $T ./target/release/distilner distill --teacher $O/teacher --student-layers 0,2,
   --out $O/student_3ep > $O/distill3.stdout 2> $O/distill3.stderr
 $T ./target/release/distilner distill --teacher $O/teacher --student-layers 0,2,4 --epochs 3 \
   --mixed-precision false --out $O/student_3ep_fp32 > $O/distill3_fp32.stdout 2> $O/distill3_fp32.stderr
-./target/release/distilner bench --model $O/teacher --model $O/student --json $O/bench.json > $O/bench.md 2> $O/bench.stderr
+./target/release/distilner bench --model $O/teacher --model $O/student --runs 5 --json $O/bench.json > $O/bench.md 2> $O/bench.stderr
 ./target/release/distilner serve --model $O/student --port 18080 2> $O/serve.stderr &
 SP=$!
 for i in $(seq 50); do curl -sf http://127.0.0.1:18080/health >/dev/null && break; sleep 0.2; done

@@ -31,18 +31,17 @@ pub struct BenchResult {
     pub f1: Option<f64>,
 }
 
-/// Time distilner's forward + argmax the way `infer_reference.py` times PyTorch's, in `precision`.
-#[allow(clippy::too_many_arguments)]
-pub fn run_distilner(
-    dir: &Path,
-    data: &Path,
-    batches: &[usize],
-    runs: usize,
-    threads: usize,
-    limit: usize,
+/// One model in one precision, loaded and tokenized, ready to time.
+struct Entry {
+    dir: std::path::PathBuf,
     precision: Precision,
-) -> Result<BenchResult> {
-    tch::set_num_threads(threads as i32);
+    model: crate::model::TokenClassifier,
+    pad: i64,
+    enc: Vec<Vec<i64>>,
+    f1: f64,
+}
+
+fn prepare(dir: &Path, precision: Precision, data: &Path, limit: usize) -> Result<Entry> {
     let mut l = load_dir(dir, Head::Keep, tch::Device::Cpu)?;
     l.model.set_inference_precision(precision);
     let mut c = read_conll(data)?;
@@ -71,66 +70,97 @@ pub fn run_distilner(
             })
         })
         .collect::<Result<_>>()?;
-    let mut order: Vec<usize> = (0..enc.len()).collect();
-    order.sort_by_key(|&i| enc[i].len());
-    let ntok: usize = enc.iter().map(|e| e.len()).sum();
-    let mut out = BTreeMap::new();
+    Ok(Entry {
+        dir: dir.to_path_buf(),
+        precision,
+        model: l.model,
+        pad: l.tokenizer.pad_id,
+        enc,
+        f1: report.f1,
+    })
+}
+
+/// Time distilner's forward + argmax the way `infer_reference.py` times PyTorch's, for each (model,
+/// precision). The timed passes are interleaved — run r of every entry before run r+1 of any — so a
+/// drift in machine speed hits all entries alike and their ratios stay fair.
+pub fn run_distilner(
+    entries: &[(std::path::PathBuf, Precision)],
+    data: &Path,
+    batches: &[usize],
+    runs: usize,
+    threads: usize,
+    limit: usize,
+) -> Result<Vec<BenchResult>> {
+    tch::set_num_threads(threads as i32);
+    let es: Vec<Entry> = entries
+        .iter()
+        .map(|(d, p)| prepare(d, *p, data, limit))
+        .collect::<Result<_>>()?;
+    let mut stats: Vec<BTreeMap<usize, BatchStats>> = vec![BTreeMap::new(); es.len()];
     for &bs in batches {
-        let tensors: Vec<_> = order
-            .chunks(bs)
-            .map(|b| {
-                pad_batch(
-                    &b.iter().map(|&i| enc[i].as_slice()).collect::<Vec<_>>(),
-                    l.tokenizer.pad_id,
-                    tch::Device::Cpu,
-                )
+        let tensors: Vec<Vec<_>> = es
+            .iter()
+            .map(|e| {
+                let mut order: Vec<usize> = (0..e.enc.len()).collect();
+                order.sort_by_key(|&i| e.enc[i].len());
+                order
+                    .chunks(bs)
+                    .map(|b| {
+                        let rows: Vec<&[i64]> = b.iter().map(|&i| e.enc[i].as_slice()).collect();
+                        pad_batch(&rows, e.pad, tch::Device::Cpu)
+                    })
+                    .collect()
             })
             .collect();
-        let mut times = Vec::new();
-        let mut lat = Vec::new();
+        let mut times = vec![Vec::new(); es.len()];
+        let mut lat = vec![Vec::new(); es.len()];
         tch::no_grad(|| {
-            for (ids, mask) in tensors.iter().take(5) {
-                let _ = l
-                    .model
-                    .forward(ids, mask, false, false)
-                    .logits
-                    .argmax(-1, false);
+            for (e, t) in es.iter().zip(&tensors) {
+                for (ids, mask) in t.iter().take(5) {
+                    let _ = e.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                }
             }
             for _ in 0..runs.max(1) {
-                let t0 = Instant::now();
-                for (ids, mask) in &tensors {
-                    let t1 = Instant::now();
-                    let _ = l
-                        .model
-                        .forward(ids, mask, false, false)
-                        .logits
-                        .argmax(-1, false);
-                    lat.push(t1.elapsed().as_secs_f64() * 1000.0);
+                for (k, (e, t)) in es.iter().zip(&tensors).enumerate() {
+                    let t0 = Instant::now();
+                    for (ids, mask) in t {
+                        let t1 = Instant::now();
+                        let _ = e.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                        lat[k].push(t1.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    times[k].push(t0.elapsed().as_secs_f64());
                 }
-                times.push(t0.elapsed().as_secs_f64());
             }
         });
-        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        let med = times[times.len() / 2];
-        out.insert(
-            bs,
-            BatchStats {
-                sentences_per_s: enc.len() as f64 / med,
-                tokens_per_s: ntok as f64 / med,
-                p50_ms: lat[lat.len() / 2],
-                p99_ms: lat[((lat.len() as f64 * 0.99) as usize).min(lat.len() - 1)],
-            },
-        );
+        for (k, e) in es.iter().enumerate() {
+            let (tm, lt) = (&mut times[k], &mut lat[k]);
+            tm.sort_by(|a, b| a.total_cmp(b));
+            lt.sort_by(|a, b| a.total_cmp(b));
+            let med = tm[tm.len() / 2];
+            let ntok: usize = e.enc.iter().map(|x| x.len()).sum();
+            stats[k].insert(
+                bs,
+                BatchStats {
+                    sentences_per_s: e.enc.len() as f64 / med,
+                    tokens_per_s: ntok as f64 / med,
+                    p50_ms: lt[lt.len() / 2],
+                    p99_ms: lt[((lt.len() as f64 * 0.99) as usize).min(lt.len() - 1)],
+                },
+            );
+        }
     }
-    Ok(BenchResult {
-        engine: format!("distilner {}", precision.name()),
-        model: dir.display().to_string(),
-        sentences: enc.len(),
-        tokens: ntok,
-        batches: out,
-        f1: Some(report.f1),
-    })
+    Ok(es
+        .into_iter()
+        .zip(stats)
+        .map(|(e, batches)| BenchResult {
+            engine: format!("distilner {}", e.precision.name()),
+            model: e.dir.display().to_string(),
+            sentences: e.enc.len(),
+            tokens: e.enc.iter().map(|x| x.len()).sum(),
+            batches,
+            f1: Some(e.f1),
+        })
+        .collect())
 }
 
 /// Run `infer_reference.py` and read its JSON.

@@ -302,3 +302,31 @@ fn broken_checkpoints_get_clear_errors() {
     let (ok, _, err) = distilner(&["inspect", p.to_str().unwrap()]);
     assert!(!ok && err.contains("safe_serialization=True"), "{err}");
 }
+
+/// `bench` on a tiny model: every (model, precision) gets throughput per batch size, latency and F1.
+#[test]
+fn bench_times_each_precision_with_its_f1() {
+    let m = tiny_model_dir("tiny-bert-ner");
+    let work = tempfile::tempdir().unwrap();
+    let json = work.path().join("b.json");
+    let (ok, out, err) = distilner(&[
+        "bench", "--model", m.path().to_str().unwrap(), "--data", conll("eng.testb").to_str().unwrap(),
+        "--no-reference", "--limit", "20", "--batch", "1", "4", "--runs", "1", "--threads", "1",
+        "--precision", "fp32", "bf16", "--json", json.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("distilner fp32") && out.contains("distilner bf16"), "{out}");
+    let v = read_json(&json);
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert_eq!(r["sentences"], 20);
+        let f1 = r["f1"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&f1));
+        for b in ["1", "4"] {
+            let s = &r["batches"][b];
+            assert!(s["sentences_per_s"].as_f64().unwrap() > 0.0, "{r}");
+            assert!(s["p99_ms"].as_f64().unwrap() >= s["p50_ms"].as_f64().unwrap());
+        }
+    }
+}

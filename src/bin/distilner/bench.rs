@@ -39,23 +39,30 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let mut all: Vec<BenchResult> = Vec::new();
+    let mut precisions = Vec::new();
+    for p in &a.precision {
+        let p = Precision::parse(p, tch::Device::Cpu)?;
+        if !precisions.contains(&p) {
+            precisions.push(p);
+        }
+    }
+    let mut entries = Vec::new();
     for m in &a.models {
         let dir = distilner::model::hub::resolve(m)?;
-        let mut precisions = Vec::new();
-        for p in &a.precision {
-            let p = Precision::parse(p, tch::Device::Cpu)?;
-            if !precisions.contains(&p) {
-                precisions.push(p);
-            }
+        for &p in &precisions {
+            entries.push((dir.clone(), p));
         }
-        for p in precisions {
-            eprintln!("[bench] distilner {} on {}", p.name(), dir.display());
-            all.push(run_distilner(
-                &dir, &a.data, &a.batch, a.runs, a.threads, a.limit, p,
-            )?);
-        }
-        if !a.no_reference {
+    }
+    eprintln!(
+        "[bench] distilner: {} model(s) x {} precision(s), timed passes interleaved",
+        a.models.len(),
+        precisions.len()
+    );
+    let mut all: Vec<BenchResult> =
+        run_distilner(&entries, &a.data, &a.batch, a.runs, a.threads, a.limit)?;
+    if !a.no_reference {
+        for m in &a.models {
+            let dir = distilner::model::hub::resolve(m)?;
             eprintln!("[bench] PyTorch eager on {}", dir.display());
             all.push(
                 run_reference(
