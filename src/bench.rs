@@ -117,7 +117,11 @@ pub fn run_distilner(
         tch::no_grad(|| {
             for (e, t) in es.iter().zip(&tensors) {
                 for (ids, mask) in t.iter().take(5) {
-                    let _ = e.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                    let _ = e
+                        .model
+                        .forward(ids, mask, false, false)
+                        .logits
+                        .argmax(-1, false);
                 }
             }
             for _ in 0..runs.max(1) {
@@ -125,7 +129,11 @@ pub fn run_distilner(
                     let t0 = Instant::now();
                     for (ids, mask) in t {
                         let t1 = Instant::now();
-                        let _ = e.model.forward(ids, mask, false, false).logits.argmax(-1, false);
+                        let _ = e
+                            .model
+                            .forward(ids, mask, false, false)
+                            .logits
+                            .argmax(-1, false);
                         lat[k].push(t1.elapsed().as_secs_f64() * 1000.0);
                     }
                     times[k].push(t0.elapsed().as_secs_f64());

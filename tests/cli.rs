@@ -168,26 +168,31 @@ fn init_student_inspect_eval_and_predict_on_a_tiny_model() {
     ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().count(), 2);
-    let (ok, out, err) = distilner(&[
-        "predict",
-        "--model",
-        s.to_str().unwrap(),
-        "--input",
-        test.to_str().unwrap(),
-        "--format",
-        "conll",
-    ]);
-    assert!(ok, "{err}");
     let n_words = std::fs::read_to_string(&test)
         .unwrap()
         .lines()
         .filter(|l| !l.trim().is_empty())
         .count();
-    assert_eq!(
-        out.lines().filter(|l| !l.trim().is_empty()).count(),
-        n_words,
-        "every word gets a prediction"
-    );
+    // Every word gets a prediction, in fp32 and in bf16.
+    for precision in ["fp32", "bf16"] {
+        let (ok, out, err) = distilner(&[
+            "predict",
+            "--model",
+            s.to_str().unwrap(),
+            "--input",
+            test.to_str().unwrap(),
+            "--format",
+            "conll",
+            "--precision",
+            precision,
+        ]);
+        assert!(ok, "{err}");
+        assert_eq!(
+            out.lines().filter(|l| !l.trim().is_empty()).count(),
+            n_words,
+            "{precision}"
+        );
+    }
     std::fs::write(&jl, "{\"txt\": 1}\n").unwrap();
     let (ok, _, err) = distilner(&[
         "predict",
@@ -198,23 +203,7 @@ fn init_student_inspect_eval_and_predict_on_a_tiny_model() {
     ]);
     assert!(!ok && err.contains("docs.jsonl:1"), "{err}");
 
-    // bf16 inference tags every word too; an unknown precision is a clear error.
-    let (ok, out, err) = distilner(&[
-        "predict",
-        "--model",
-        s.to_str().unwrap(),
-        "--input",
-        test.to_str().unwrap(),
-        "--format",
-        "conll",
-        "--precision",
-        "bf16",
-    ]);
-    assert!(ok, "{err}");
-    assert_eq!(
-        out.lines().filter(|l| !l.trim().is_empty()).count(),
-        n_words
-    );
+    // An unknown precision is a clear error.
     let (ok, _, err) = distilner(&[
         "predict",
         "--model",
@@ -310,12 +299,32 @@ fn bench_times_each_precision_with_its_f1() {
     let work = tempfile::tempdir().unwrap();
     let json = work.path().join("b.json");
     let (ok, out, err) = distilner(&[
-        "bench", "--model", m.path().to_str().unwrap(), "--data", conll("eng.testb").to_str().unwrap(),
-        "--no-reference", "--limit", "20", "--batch", "1", "4", "--runs", "1", "--threads", "1",
-        "--precision", "fp32", "bf16", "--json", json.to_str().unwrap(),
+        "bench",
+        "--model",
+        m.path().to_str().unwrap(),
+        "--data",
+        conll("eng.testb").to_str().unwrap(),
+        "--no-reference",
+        "--limit",
+        "20",
+        "--batch",
+        "1",
+        "4",
+        "--runs",
+        "1",
+        "--threads",
+        "1",
+        "--precision",
+        "fp32",
+        "bf16",
+        "--json",
+        json.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    assert!(out.contains("distilner fp32") && out.contains("distilner bf16"), "{out}");
+    assert!(
+        out.contains("distilner fp32") && out.contains("distilner bf16"),
+        "{out}"
+    );
     let v = read_json(&json);
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 2);

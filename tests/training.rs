@@ -76,6 +76,28 @@ fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
     distilner(&args.iter().map(|s| s.as_str()).collect::<Vec<_>>())
 }
 
+/// `distill` from the tiny teacher into `out` (1 thread, the preflight's F1 floor off), plus `extra`.
+fn distill(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let out = out.display().to_string();
+    let mut args = vec![
+        "distill",
+        "--teacher",
+        &f.model,
+        "--train",
+        &f.train,
+        "--dev",
+        &f.dev,
+        "--out",
+        &out,
+        "--threads",
+        "1",
+        "--min-teacher-f1",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    distilner(&args)
+}
+
 fn dev_metrics(run: &Path) -> serde_json::Value {
     read_json(&run.join("metrics.json"))["dev"].clone()
 }
@@ -289,31 +311,22 @@ fn distill_with_and_without_mixed_precision() {
     let native = distilner::model::precision::native_bf16(tch::Device::Cpu);
     for mp in ["true", "false"] {
         let s = f.work.path().join(format!("mp_{mp}"));
-        let (ok, out, err) = distilner(&[
-            "distill",
-            "--teacher",
-            &f.model,
-            "--student-layers",
-            "0,1",
-            "--train",
-            &f.train,
-            "--dev",
-            &f.dev,
-            "--out",
-            &s.display().to_string(),
-            "--threads",
-            "1",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--min-teacher-f1",
-            "0",
-            "--mixed-precision",
-            mp,
-            "--device",
-            "cpu",
-        ]);
+        let (ok, out, err) = distill(
+            &f,
+            &s,
+            &[
+                "--student-layers",
+                "0,1",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "8",
+                "--mixed-precision",
+                mp,
+                "--device",
+                "cpu",
+            ],
+        );
         assert!(ok, "{out}\n{err}");
         let bf16 = native && mp == "true";
         let card = std::fs::read_to_string(s.join("README.md")).unwrap();
@@ -352,56 +365,38 @@ fn distill_with_and_without_mixed_precision() {
 fn distill_with_hidden_state_loss() {
     let f = fixture();
     let out = f.work.path().join("h");
-    let (ok, o, err) = distilner(&[
-        "distill",
-        "--teacher",
-        &f.model,
-        "--student-layers",
-        "0,1",
-        "--train",
-        &f.train,
-        "--dev",
-        &f.dev,
-        "--test",
-        "none",
-        "--out",
-        out.to_str().unwrap(),
-        "--threads",
-        "1",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--min-teacher-f1",
-        "0",
-        "--hidden-mse",
-        "1.0",
-    ]);
+    let (ok, o, err) = distill(
+        &f,
+        &out,
+        &[
+            "--student-layers",
+            "0,1",
+            "--test",
+            "none",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--hidden-mse",
+            "1.0",
+        ],
+    );
     assert!(ok, "{o}\n{err}");
     assert!(std::fs::read_to_string(out.join("README.md"))
         .unwrap()
         .contains("hidden-state MSE"));
-    let (ok, _, err) = distilner(&[
-        "distill",
-        "--teacher",
-        &f.model,
-        "--student-layers",
-        "0,1",
-        "--train",
-        &f.train,
-        "--dev",
-        &f.dev,
-        "--out",
-        f.work.path().join("h2").to_str().unwrap(),
-        "--threads",
-        "1",
-        "--min-teacher-f1",
-        "0",
-        "--hidden-mse",
-        "1.0",
-        "--hidden-layer-map",
-        "1",
-    ]);
+    let (ok, _, err) = distill(
+        &f,
+        &f.work.path().join("h2"),
+        &[
+            "--student-layers",
+            "0,1",
+            "--hidden-mse",
+            "1.0",
+            "--hidden-layer-map",
+            "1",
+        ],
+    );
     assert!(!ok && err.contains("--hidden-layer-map"), "{err}");
 }
 
