@@ -41,8 +41,14 @@ struct Entry {
     f1: f64,
 }
 
-fn prepare(dir: &Path, precision: Precision, data: &Path, limit: usize) -> Result<Entry> {
-    let mut l = load_dir(dir, Head::Keep, tch::Device::Cpu)?;
+fn prepare(
+    dir: &Path,
+    precision: Precision,
+    data: &Path,
+    limit: usize,
+    device: tch::Device,
+) -> Result<Entry> {
+    let mut l = load_dir(dir, Head::Keep, device)?;
     l.model.set_inference_precision(precision);
     let mut c = read_conll(data)?;
     if limit > 0 {
@@ -90,11 +96,12 @@ pub fn run_distilner(
     runs: usize,
     threads: usize,
     limit: usize,
+    device: tch::Device,
 ) -> Result<Vec<BenchResult>> {
     tch::set_num_threads(threads as i32);
     let es: Vec<Entry> = entries
         .iter()
-        .map(|(d, p)| prepare(d, *p, data, limit))
+        .map(|(d, p)| prepare(d, *p, data, limit, device))
         .collect::<Result<_>>()?;
     let mut stats: Vec<BTreeMap<usize, BatchStats>> = vec![BTreeMap::new(); es.len()];
     for &bs in batches {
@@ -107,7 +114,7 @@ pub fn run_distilner(
                     .chunks(bs)
                     .map(|b| {
                         let rows: Vec<&[i64]> = b.iter().map(|&i| e.enc[i].as_slice()).collect();
-                        pad_batch(&rows, e.pad, tch::Device::Cpu)
+                        pad_batch(&rows, e.pad, device)
                     })
                     .collect()
             })
@@ -161,7 +168,11 @@ pub fn run_distilner(
         .into_iter()
         .zip(stats)
         .map(|(e, batches)| BenchResult {
-            engine: format!("distilner {}", e.precision.name()),
+            engine: format!(
+                "distilner {}{}",
+                e.precision.name(),
+                if device.is_cuda() { " cuda" } else { "" }
+            ),
             model: e.dir.display().to_string(),
             sentences: e.enc.len(),
             tokens: e.enc.iter().map(|x| x.len()).sum(),

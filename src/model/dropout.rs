@@ -45,6 +45,10 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
     if p >= 1.0 {
         return x.zeros_like();
     }
+    if x.device().is_cuda() {
+        // On a GPU libtorch's own dropout is fast, and a CPU-drawn mask would cost a copy per call.
+        return x.dropout(p, true);
+    }
     let m = Tensor::from_slice(&mask(x.numel(), p))
         .view(x.size().as_slice())
         .to_device(x.device())

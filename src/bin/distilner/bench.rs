@@ -19,6 +19,9 @@ pub struct Args {
     runs: usize,
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// cpu (default: the PyTorch baseline runs on the CPU too), cuda, or auto.
+    #[arg(long, default_value = "cpu")]
+    device: String,
     /// First N sentences only (0 = all).
     #[arg(long, default_value_t = 0)]
     limit: usize,
@@ -39,9 +42,18 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let device = match a.device.as_str() {
+        "cpu" => tch::Device::Cpu,
+        "cuda" => tch::Device::Cuda(0),
+        "auto" => tch::Device::cuda_if_available(),
+        other => anyhow::bail!("--device {other}: use cpu, cuda or auto"),
+    };
+    if device.is_cuda() && !tch::Cuda::is_available() {
+        anyhow::bail!("--device cuda: no CUDA device is visible to libtorch");
+    }
     let mut precisions = Vec::new();
     for p in &a.precision {
-        let p = Precision::parse(p, tch::Device::Cpu)?;
+        let p = Precision::parse(p, device)?;
         if !precisions.contains(&p) {
             precisions.push(p);
         }
@@ -58,8 +70,9 @@ pub fn run(a: Args) -> Result<()> {
         a.models.len(),
         precisions.len()
     );
-    let mut all: Vec<BenchResult> =
-        run_distilner(&entries, &a.data, &a.batch, a.runs, a.threads, a.limit)?;
+    let mut all: Vec<BenchResult> = run_distilner(
+        &entries, &a.data, &a.batch, a.runs, a.threads, a.limit, device,
+    )?;
     if !a.no_reference {
         for m in &a.models {
             let dir = distilner::model::hub::resolve(m)?;

@@ -61,6 +61,12 @@ enum Cmd {
 }
 
 fn main() {
+    // Piped into `head` and the like, exit quietly when the reader goes away (Rust's default turns
+    // EPIPE into a panic in println!).
+    // SAFETY: called first thing, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Data(a) => data::run(a),
