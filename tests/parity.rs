@@ -62,14 +62,20 @@ fn tiny_distilbert_matches_transformers() {
 
 #[test]
 fn student_with_all_layers_reproduces_tiny_teacher() {
+    student_reproduces("tiny-bert-ner");
+}
+
+/// A DistilBERT teacher can be cut down the same way (e.g. distilbert-base-cased → 3 layers).
+#[test]
+fn student_from_a_distilbert_teacher_reproduces_it() {
+    student_reproduces("tiny-distilbert-ner");
+}
+
+fn student_reproduces(dir: &str) {
     tch::set_num_threads(1);
     let r = reference();
-    let (teacher, _) = load_model(
-        &common::testvectors().join("tiny-bert-ner"),
-        Head::Keep,
-        Device::Cpu,
-    )
-    .unwrap();
+    let (teacher, _) =
+        load_model(&common::testvectors().join(dir), Head::Keep, Device::Cpu).unwrap();
     let student = build_student(&teacher, &[0, 1]).unwrap();
     let t = teacher
         .forward(&r["input_ids"], &r["attention_mask"], false, false)

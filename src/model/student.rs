@@ -1,14 +1,23 @@
-//! The student builder: a DistilBERT-layout model from a BERT teacher's layers (DistilBERT's
-//! extraction, done with an explicit name map). Token-type row 0 is folded into the position
-//! embeddings because DistilBERT has no token types and BERT always adds row 0 here.
+//! The student builder: a DistilBERT-layout model from a BERT (or DistilBERT) teacher's layers
+//! (DistilBERT's extraction, done with an explicit name map). Token-type row 0 is folded into the
+//! position embeddings because DistilBERT has no token types and BERT always adds row 0 here.
 use super::classifier::TokenClassifier;
-use super::config::{Arch, ModelConfig};
+use super::config::ModelConfig;
 use super::{bert, distilbert};
 use anyhow::{bail, Result};
 use tch::Tensor;
 
-/// DistilBERT parameter name for a BERT one, with BERT layer `from` becoming student layer `to`.
+/// DistilBERT parameter name for a teacher's (BERT or DistilBERT) one, with teacher layer
+/// `layer_map[to]` becoming student layer `to`.
 pub fn map_name(bert_name: &str, layer_map: &[usize]) -> Option<String> {
+    if bert_name.starts_with(&format!("{}.", distilbert::EMBEDDINGS)) {
+        return Some(bert_name.to_string());
+    }
+    if let Some(rest) = bert_name.strip_prefix(&format!("{}.", distilbert::LAYERS)) {
+        let (idx, param) = rest.split_once('.')?;
+        let to = layer_map.iter().position(|&l| l.to_string() == idx)?;
+        return Some(format!("{}.{to}.{param}", distilbert::LAYERS));
+    }
     if let Some(rest) = bert_name.strip_prefix(&format!("{}.", bert::EMBEDDINGS)) {
         return match rest {
             "token_type_embeddings.weight" => None,
@@ -65,12 +74,9 @@ pub fn parse_layers(s: &str, n: usize) -> Result<Vec<usize>> {
     Ok(v)
 }
 
-/// Build the student from `teacher` (BERT) keeping `layers` in that order.
+/// Build the student from `teacher` (BERT or DistilBERT) keeping `layers` in that order.
 pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<TokenClassifier> {
     let t = &teacher.config;
-    if t.arch != Arch::Bert {
-        bail!("the student builder takes a BERT teacher; this one is DistilBERT (use --student to distil into it directly)");
-    }
     if layers.is_empty() || layers.iter().any(|&l| l as i64 >= t.layers) {
         bail!(
             "layer map {layers:?} is out of range for a {}-layer teacher",
