@@ -78,11 +78,18 @@ fn finetune(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
 
 /// `distill` from the tiny teacher into `out` (1 thread, the preflight's F1 floor off), plus `extra`.
 fn distill(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let mut e = vec!["--min-teacher-f1", "0"];
+    e.extend_from_slice(extra);
+    distill_from(&f.model, f, out, &e)
+}
+
+/// `distill` from `teacher` into `out` on the fixture's data (1 thread), plus `extra`.
+fn distill_from(teacher: &str, f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
     let out = out.display().to_string();
     let mut args = vec![
         "distill",
         "--teacher",
-        &f.model,
+        teacher,
         "--train",
         &f.train,
         "--dev",
@@ -91,8 +98,6 @@ fn distill(f: &Fixture, out: &Path, extra: &[&str]) -> (bool, String, String) {
         &out,
         "--threads",
         "1",
-        "--min-teacher-f1",
-        "0",
     ];
     args.extend_from_slice(extra);
     distilner(&args)
@@ -222,21 +227,9 @@ fn distill_refuses_unmappable_labels_and_prints_the_mapping() {
         cfg["id2label"][i.to_string()] = format!("LABEL_{i}").into();
     }
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
-    let out = f.work.path().join("s").display().to_string();
+    let out = f.work.path().join("s");
     let tdir = t.path().display().to_string();
-    let (ok, _, err) = distilner(&[
-        "distill",
-        "--teacher",
-        &tdir,
-        "--train",
-        &f.train,
-        "--dev",
-        &f.dev,
-        "--out",
-        &out,
-        "--threads",
-        "1",
-    ]);
+    let (ok, _, err) = distill_from(&tdir, &f, &out, &[]);
     assert!(!ok);
     assert!(
         err.contains("MISSING") && err.contains("LABEL_0") && err.contains("--label-map"),
@@ -244,21 +237,7 @@ fn distill_refuses_unmappable_labels_and_prints_the_mapping() {
     );
     // With a label map, preflight passes labels and reaches the teacher check (a random teacher is refused).
     let map = "LABEL_0=O,LABEL_1=B-PER,LABEL_2=I-PER,LABEL_3=B-ORG,LABEL_4=I-ORG,LABEL_5=B-LOC,LABEL_6=I-LOC,LABEL_7=B-MISC,LABEL_8=I-MISC";
-    let (ok, _, err) = distilner(&[
-        "distill",
-        "--teacher",
-        &tdir,
-        "--train",
-        &f.train,
-        "--dev",
-        &f.dev,
-        "--out",
-        &out,
-        "--threads",
-        "1",
-        "--label-map",
-        map,
-    ]);
+    let (ok, _, err) = distill_from(&tdir, &f, &out, &["--label-map", map]);
     assert!(!ok);
     assert!(
         err.contains("teacher scores dev F1") && err.contains("0.0165"),
