@@ -38,6 +38,7 @@ struct Entry {
     model: crate::model::TokenClassifier,
     pad: i64,
     enc: Vec<Vec<i64>>,
+    tokens: usize,
     f1: f64,
 }
 
@@ -81,6 +82,7 @@ fn prepare(
         precision,
         model: l.model,
         pad: l.tokenizer.pad_id,
+        tokens: enc.iter().map(|x| x.len()).sum(),
         enc,
         f1: report.f1,
     })
@@ -152,12 +154,11 @@ pub fn run_distilner(
             tm.sort_by(|a, b| a.total_cmp(b));
             lt.sort_by(|a, b| a.total_cmp(b));
             let med = tm[tm.len() / 2];
-            let ntok: usize = e.enc.iter().map(|x| x.len()).sum();
             stats[k].insert(
                 bs,
                 BatchStats {
                     sentences_per_s: e.enc.len() as f64 / med,
-                    tokens_per_s: ntok as f64 / med,
+                    tokens_per_s: e.tokens as f64 / med,
                     p50_ms: lt[lt.len() / 2],
                     p99_ms: lt[((lt.len() as f64 * 0.99) as usize).min(lt.len() - 1)],
                 },
@@ -175,7 +176,7 @@ pub fn run_distilner(
             ),
             model: e.dir.display().to_string(),
             sentences: e.enc.len(),
-            tokens: e.enc.iter().map(|x| x.len()).sum(),
+            tokens: e.tokens,
             batches,
             f1: Some(e.f1),
         })

@@ -43,6 +43,16 @@ pub fn commit_tmp(written: Result<()>, tmp: &Path, path: &Path) -> Result<()> {
     })
 }
 
+/// `cpu`, `cuda` (the first GPU) or `auto` (a GPU when libtorch sees one).
+pub fn parse_device(s: &str) -> Result<tch::Device> {
+    match s {
+        "cpu" => Ok(tch::Device::Cpu),
+        "cuda" => Ok(tch::Device::Cuda(0)),
+        "auto" => Ok(tch::Device::cuda_if_available()),
+        other => anyhow::bail!("device {other:?}: use cpu, cuda or auto"),
+    }
+}
+
 /// Refuse to start work that will need about `needed` bytes in `dir` when its filesystem has less
 /// free (checked up front so a long run does not die at its first checkpoint).
 pub fn check_free_space(dir: &Path, needed: u64) -> Result<()> {

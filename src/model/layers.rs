@@ -165,9 +165,11 @@ impl TransformerLayer {
         let (b, t, h) = x.size3().expect("hidden states are [batch, seq, hidden]");
         let dh = h / self.heads;
         let split = |y: Tensor| y.view([b, t, self.heads, dh]).transpose(1, 2);
-        let q = split(linear(&self.query, x, ck));
-        let k = split(linear(&self.key, x, ck));
-        let v = split(linear(&self.value, x, ck));
+        // One cast of x serves q, k and v (linear's own cast is then a no-op).
+        let xc = x.to_kind(ck);
+        let q = split(linear(&self.query, &xc, ck));
+        let k = split(linear(&self.key, &xc, ck));
+        let v = split(linear(&self.value, &xc, ck));
         let ctx = if train && self.attention_dropout > 0.0 {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured

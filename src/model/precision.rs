@@ -28,16 +28,21 @@ impl Precision {
         }
     }
 
+    /// bf16 where the hardware has native bf16 arithmetic, else fp32.
+    pub fn auto(device: Device) -> Precision {
+        if native_bf16(device) {
+            Precision::Bf16
+        } else {
+            Precision::Fp32
+        }
+    }
+
     /// `fp32`, `bf16`, or `auto` (bf16 where the hardware has native bf16 arithmetic, else fp32).
     pub fn parse(s: &str, device: Device) -> Result<Precision> {
         match s.to_ascii_lowercase().as_str() {
             "fp32" | "f32" | "float32" => Ok(Precision::Fp32),
             "bf16" | "bfloat16" => Ok(Precision::Bf16),
-            "auto" => Ok(if native_bf16(device) {
-                Precision::Bf16
-            } else {
-                Precision::Fp32
-            }),
+            "auto" => Ok(Precision::auto(device)),
             other => bail!("unknown precision {other:?}: use fp32, bf16 or auto"),
         }
     }

@@ -6,7 +6,7 @@ use crate::infer::TagOptions;
 use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -149,7 +149,6 @@ pub fn router(
         .route("/predict", post(predict))
         .route("/health", get(health))
         .route("/info", get(info_route))
-        .layer(DefaultBodyLimit::max(o.limits.max_body_bytes + 1024))
         .with_state(st);
     (app, worker)
 }

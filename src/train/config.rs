@@ -107,7 +107,7 @@ impl TrainConfig {
         if self.max_len < 8 || self.stride * 2 >= self.max_len {
             return bad("max_len must be at least 8 and stride less than max_len / 2");
         }
-        if !matches!(self.device.as_str(), "auto" | "cpu" | "cuda") {
+        if crate::util::parse_device(&self.device).is_err() {
             return bad("device must be auto, cpu or cuda");
         }
         Ok(())
@@ -115,20 +115,16 @@ impl TrainConfig {
 
     /// The precision training actually runs in on `device`.
     pub fn precision(&self, device: tch::Device) -> crate::model::Precision {
-        use crate::model::{precision::native_bf16, Precision};
-        if self.mixed_precision && native_bf16(device) {
-            Precision::Bf16
+        use crate::model::Precision;
+        if self.mixed_precision {
+            Precision::auto(device)
         } else {
             Precision::Fp32
         }
     }
 
     pub fn device(&self) -> tch::Device {
-        match self.device.as_str() {
-            "cpu" => tch::Device::Cpu,
-            "cuda" => tch::Device::Cuda(0),
-            _ => tch::Device::cuda_if_available(),
-        }
+        crate::util::parse_device(&self.device).unwrap_or(tch::Device::Cpu)
     }
 }
 

@@ -42,12 +42,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let device = match a.device.as_str() {
-        "cpu" => tch::Device::Cpu,
-        "cuda" => tch::Device::Cuda(0),
-        "auto" => tch::Device::cuda_if_available(),
-        other => anyhow::bail!("--device {other}: use cpu, cuda or auto"),
-    };
+    let device = distilner::util::parse_device(&a.device)?;
     if device.is_cuda() && !tch::Cuda::is_available() {
         anyhow::bail!("--device cuda: no CUDA device is visible to libtorch");
     }

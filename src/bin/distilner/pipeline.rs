@@ -7,7 +7,7 @@ use distilner::data::read_conll;
 use distilner::distill::run::{run as distill, DistillArgs};
 use distilner::infer::{tag_sentences, TagOptions};
 use distilner::model::student::parse_layers;
-use distilner::model::{load_dir, precision::native_bf16, Head, Precision};
+use distilner::model::{load_dir, Head, Precision};
 use distilner::train::finetune::{run as finetune, FinetuneArgs};
 use std::path::{Path, PathBuf};
 
@@ -116,7 +116,7 @@ pub fn run(a: Args) -> Result<()> {
     // Speed in fp32 and, where the hardware has native bf16, in bf16 too (same F1 within noise:
     // bench/RESULTS.md); the speed-up quoted below is the fastest precision's.
     let mut precisions = vec![Precision::Fp32];
-    if native_bf16(tch::Device::cuda_if_available()) {
+    if Precision::auto(tch::Device::cuda_if_available()) == Precision::Bf16 {
         precisions.push(Precision::Bf16);
     }
     let mut speeds = Vec::new();
