@@ -1,10 +1,56 @@
 //! Embeds libtorch's directory as an rpath so `target/*/distilner` runs with no LD_LIBRARY_PATH, and
 //! force-links libtorch_cuda when present (otherwise the linker drops it and the GPU is silently unused).
+//! Also records the versions actually built against (libtorch's own version file, Cargo.lock) so
+//! model cards and metrics.json name them instead of constants.
+fn lock_version(lock: &str, name: &str) -> String {
+    let key = format!("name = \"{name}\"\nversion = \"");
+    lock.find(&key)
+        .and_then(|i| lock[i + key.len()..].split('"').next())
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+fn libtorch_version(lib: &std::path::Path) -> String {
+    // The PyPI wheel: torch/version.py (`__version__ = '2.11.0+cu130'`); a libtorch zip: build-version.
+    let root = lib.parent().unwrap_or(lib);
+    if let Ok(py) = std::fs::read_to_string(root.join("version.py")) {
+        if let Some(v) = py
+            .lines()
+            .find_map(|l| l.strip_prefix("__version__ = "))
+            .map(|v| v.trim_matches(|c| c == '\'' || c == '"'))
+        {
+            return v.to_string();
+        }
+    }
+    std::fs::read_to_string(root.join("build-version"))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn main() {
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    for (env, name) in [
+        ("TCH", "tch"),
+        ("TOKENIZERS", "tokenizers"),
+        ("ARROW", "arrow-array"),
+        ("PARQUET", "parquet"),
+        ("SAFETENSORS", "safetensors"),
+    ] {
+        println!(
+            "cargo:rustc-env=DISTILNER_{env}_VERSION={}",
+            lock_version(&lock, name)
+        );
+    }
     let Ok(dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
+        println!("cargo:rustc-env=DISTILNER_LIBTORCH_VERSION=unknown");
         return;
     };
     let dir = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone().into());
+    println!(
+        "cargo:rustc-env=DISTILNER_LIBTORCH_VERSION={}",
+        libtorch_version(&dir)
+    );
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
     if dir.join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");

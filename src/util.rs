@@ -108,3 +108,36 @@ mod tests {
         assert!(e.to_string().contains("MB free"), "{e}");
     }
 }
+
+/// The Hugging Face hub cache, as `huggingface_hub` finds it: `HF_HUB_CACHE`, else `HF_HOME/hub`, else
+/// `~/.cache/huggingface/hub` (hf-hub's own `Cache::from_env` skips `HF_HUB_CACHE`).
+pub fn hf_hub_cache() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("HF_HUB_CACHE").filter(|p| !p.is_empty()) {
+        return p.into();
+    }
+    hf_home().join("hub")
+}
+
+/// `HF_HOME`, else `~/.cache/huggingface`.
+pub fn hf_home() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("HF_HOME").filter(|p| !p.is_empty()) {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+    std::path::PathBuf::from(home).join(".cache/huggingface")
+}
+
+/// `HF_HUB_OFFLINE=1` (or true): never touch the network.
+pub fn hf_offline() -> bool {
+    std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+/// The hub API over the cache `hf_hub_cache` names (and `HF_ENDPOINT`, `HF_TOKEN` as hf-hub reads them).
+pub fn hf_api() -> Result<hf_hub::api::sync::Api, hf_hub::api::sync::ApiError> {
+    let mut b =
+        hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(hf_hub_cache())).with_progress(true);
+    if let Ok(endpoint) = std::env::var("HF_ENDPOINT") {
+        b = b.with_endpoint(endpoint);
+    }
+    b.build()
+}

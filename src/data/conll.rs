@@ -1,55 +1,8 @@
 //! CoNLL reader: word first, tag last, any number of columns in between.
 //! Space or tab separated, `-DOCSTART-` lines, blank lines, CRLF, a UTF-8 BOM and trailing
 //! spaces are all accepted; anything else is an error naming the file and line.
+use super::{Corpus, DataError, Sentence, Source};
 use std::path::{Path, PathBuf};
-
-/// One sentence: words and their tags, same length.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sentence {
-    pub words: Vec<String>,
-    pub tags: Vec<String>,
-}
-
-/// A parsed file.
-#[derive(Debug, Clone)]
-pub struct Corpus {
-    pub path: PathBuf,
-    pub sentences: Vec<Sentence>,
-    /// `-DOCSTART-` lines seen.
-    pub docs: usize,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DataError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}: invalid UTF-8 (byte {byte} of the line); re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)")]
-    Utf8 {
-        path: String,
-        line: usize,
-        byte: usize,
-    },
-    #[error("{path}:{line}: expected at least two columns (`word ... TAG`), found one: {text:?}; separate word and tag with a space or tab")]
-    Columns {
-        path: String,
-        line: usize,
-        text: String,
-    },
-    #[error("{path}:{line}: bad tag {tag:?}: {why}; tags are `O` or `B-TYPE`, `I-TYPE`, `E-TYPE`, `S-TYPE`")]
-    BadTag {
-        path: String,
-        line: usize,
-        tag: String,
-        why: &'static str,
-    },
-    #[error("{path}: the file is empty; give a CoNLL file with `word ... TAG` lines")]
-    Empty { path: String },
-    #[error("{path}: no sentences found (only blank or -DOCSTART- lines); give a CoNLL file with `word ... TAG` lines")]
-    NoSentences { path: String },
-}
 
 /// Read and validate a CoNLL file.
 pub fn read_conll(path: impl AsRef<Path>) -> Result<Corpus, DataError> {
@@ -61,6 +14,7 @@ pub fn read_conll(path: impl AsRef<Path>) -> Result<Corpus, DataError> {
     })?;
     let mut corpus = parse_conll(&bytes, &name)?;
     corpus.path = path.to_path_buf();
+    corpus.source.files = vec![path.to_path_buf()];
     Ok(corpus)
 }
 
@@ -150,6 +104,7 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
         path: PathBuf::from(name),
         sentences,
         docs,
+        source: Source::file(name, "conll"),
     })
 }
 

@@ -79,6 +79,32 @@ pub fn check_teacher_f1(f1: f64, min_f1: f64, data: &LabelSet, teacher: &LabelSe
     Ok(())
 }
 
+/// Refuse a `--label-map` that makes the teacher worse than its own label names do: it renames
+/// labels by position, the seed card's mistake.
+pub fn check_label_map_gain(
+    own_f1: f64,
+    mapped_f1: f64,
+    own: &LabelSet,
+    mapped: &LabelSet,
+) -> Result<()> {
+    if mapped_f1 < own_f1 {
+        let renamed: Vec<String> = own
+            .names()
+            .iter()
+            .zip(mapped.names())
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| format!("{a}→{b}"))
+            .collect();
+        bail!(
+            "preflight: --label-map renames the teacher's labels {} and its dev F1 through the map is {mapped_f1:.4}, \
+             against {own_f1:.4} with its own id2label names. The map pairs labels by position, not by meaning \
+             (the seed card's F1 0.0165); its names already match the data's, so drop --label-map",
+            renamed.join(", ")
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `distill`: preflight, teacher-logit cache, student (built from the teacher's layers or given),
 //! KD training, and a report comparing student and teacher.
 use super::{preflight, KdObjective, TeacherCache};
-use crate::data::read_conll;
+use crate::data::Splits;
 use crate::eval::dataset::evaluate;
 use crate::eval::Mode;
 use crate::export::report::TeacherSummary;
@@ -9,7 +9,7 @@ use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::student::{build_student, default_layers};
 use crate::model::{hub, load_dir, Head};
-use crate::train::finetune::{check_output_dir, corpus_labels, read_limited};
+use crate::train::finetune::{check_output_dir, corpus_labels};
 use crate::train::{prepare_splits, trainer, TrainConfig};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -20,9 +20,7 @@ pub struct DistillArgs {
     pub student_layers: Option<Vec<usize>>,
     /// An existing student checkpoint (dir or hub id) instead of building one.
     pub student: Option<String>,
-    pub train: PathBuf,
-    pub dev: PathBuf,
-    pub test: Option<PathBuf>,
+    pub data: Splits,
     pub out: PathBuf,
     pub cfg: TrainConfig,
     pub alpha: f64,
@@ -47,20 +45,22 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     check_output_dir(&a.out)?;
     tch::set_num_threads(a.cfg.threads as i32);
     let device = a.cfg.device();
-    let train_c = read_limited(&a.train, a.cfg.max_train_sentences)?;
-    let dev_c = read_limited(&a.dev, a.cfg.max_dev_sentences)?;
-    let test_c = a.test.as_ref().map(read_conll).transpose()?;
-    let data_labels = corpus_labels(&train_c);
+    let data = a
+        .data
+        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
+    let (train_c, dev_c, test_c) = (&data.train, &data.dev, data.test.as_ref());
+    let data_labels = corpus_labels(train_c);
 
     // Preflight: labels by name, scheme, the teacher's own dev F1.
     let tdir = hub::resolve(&a.teacher)?;
     let mut teacher = load_dir(&tdir, Head::Keep, device)?;
+    let own_labels = teacher.model.labels.clone();
     if let Some(m) = &a.label_map {
         teacher.model.labels =
             preflight::rename(&teacher.model.labels, &preflight::parse_label_map(m)?);
     }
     preflight::check_labels(&data_labels, &teacher.model.labels)?;
-    let scheme = preflight::check_scheme(&train_c, &teacher.model.labels)?;
+    let scheme = preflight::check_scheme(train_c, &teacher.model.labels)?;
     let opt = TagOptions {
         max_len: a.cfg.max_len,
         stride: a.cfg.stride,
@@ -69,7 +69,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     let (t_dev, _) = evaluate(
         &teacher.model,
         &teacher.tokenizer,
-        &dev_c,
+        dev_c,
         &opt,
         Mode::Default,
     )?;
@@ -78,6 +78,14 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         preflight::mapping_table(&data_labels, &teacher.model.labels),
         t_dev.f1
     );
+    if a.label_map.is_some() && preflight::check_labels(&data_labels, &own_labels).is_ok() {
+        // The teacher's own names already cover the data: score it without the map too. A map that
+        // lowers its dev F1 renames labels by position (the seed card's mistake).
+        let mapped = std::mem::replace(&mut teacher.model.labels, own_labels.clone());
+        let (own, _) = evaluate(&teacher.model, &teacher.tokenizer, dev_c, &opt, Mode::Default)?;
+        teacher.model.labels = mapped;
+        preflight::check_label_map_gain(own.f1, t_dev.f1, &own_labels, &teacher.model.labels)?;
+    }
     preflight::check_teacher_f1(
         t_dev.f1,
         a.min_teacher_f1,
@@ -92,7 +100,9 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         Some(s) => {
             let l = load_dir(
                 &hub::resolve(s)?,
-                Head::ForLabels(&teacher.model.labels),
+                // A new head is laid out in the data's label order, never the teacher's: the student
+                // must not depend on how the teacher happens to number its labels.
+                Head::ForLabels(&data_labels),
                 device,
             )?;
             if l.tokenizer.inner.get_vocab(true) != teacher.tokenizer.inner.get_vocab(true) {
@@ -117,15 +127,14 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     let col_map = preflight::check_labels(&student.labels, &teacher.model.labels)?;
     let win = opt.fit(&student).fit(&teacher.model);
     let (train, dev) = prepare_splits(
-        &train_c,
-        &dev_c,
+        train_c,
+        dev_c,
         &stok,
         &student.labels,
         &win,
         a.cfg.label_all_subtokens,
     )?;
     let teacher_test = test_c
-        .as_ref()
         .map(|c| {
             evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)
         })
@@ -199,7 +208,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         model: &mut student,
         tokenizer: &stok,
         train: &train,
-        dev: &dev_c,
+        dev: dev_c,
         dev_examples: &dev,
         objective,
         cfg: &a.cfg,
@@ -222,8 +231,9 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         teacher: Some(teacher_summary),
         kd: Some(kd_text),
         extra_seconds: cache_seconds,
+        data: data.summary.clone(),
     };
-    let report = report_kept(&a.out, &a.cfg, &out, &dev_c, test_c.as_ref(), origin)?;
+    let report = report_kept(&a.out, &a.cfg, &out, dev_c, test_c, origin)?;
     write_run_report(&a.out, &report)?;
     Ok(report)
 }

@@ -1,5 +1,6 @@
 //! The model card: README.md in the seed card's format (HF Trainer's), with the numbers measured.
 use super::RunReport;
+use crate::data::SplitSummary;
 use crate::eval::Report;
 
 fn metric(name: &str, ty: &str, v: f64) -> String {
@@ -13,30 +14,105 @@ fn summary(r: &Report) -> String {
     )
 }
 
+/// A split's short name: the hub id or the file's name, and the split.
+fn split_name(d: &SplitSummary) -> String {
+    let base = dataset_name(d);
+    match &d.source.split {
+        Some(sp) => format!("{base} [{sp}]"),
+        None => base,
+    }
+}
+
+/// The dataset as the card's metadata names it: a hub id as given, else the file or folder name.
+fn dataset_name(d: &SplitSummary) -> String {
+    let spec = std::path::Path::new(&d.source.dataset);
+    if spec.exists() {
+        spec.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| d.source.dataset.clone())
+    } else {
+        d.source.dataset.clone()
+    }
+}
+
+fn data_section(r: &RunReport) -> String {
+    let mut s = String::from("\n## Training and evaluation data\n\n| role | dataset | split | format | sentences | tokens |\n|---|---|---|---|---|---|\n");
+    for d in &r.data {
+        let cut = if d.sentences < d.sentences_in_file {
+            format!(" (first {} of {})", d.sentences, d.sentences_in_file)
+        } else {
+            String::new()
+        };
+        s += &format!(
+            "| {} | {} | {} | {} | {}{cut} | {} |\n",
+            d.role,
+            d.source.dataset,
+            d.source.split.as_deref().unwrap_or("(whole file)"),
+            d.source.format,
+            d.sentences,
+            d.tokens
+        );
+    }
+    for d in r.data.iter().filter(|d| d.source.label_names.is_some()) {
+        s += &format!(
+            "\nThe {} split stores integer tags; their names {:?} come from {}.",
+            d.role,
+            d.source.label_names.as_deref().unwrap_or_default(),
+            d.source.label_names_from.as_deref().unwrap_or("?")
+        );
+    }
+    s += &format!("\nTags were converted to IOB2 for training; labels are matched by name ({:?}).\n", r.labels);
+    s
+}
+
 pub fn render(r: &RunReport) -> String {
     let c = &r.config;
-    let (split, headline) = match &r.test {
+    let (role, headline) = match &r.test {
         Some(t) => ("test", t),
         None => ("validation", &r.dev),
     };
+    let head = r.data.iter().find(|d| d.role == role);
+    let train = r.data.iter().find(|d| d.role == "train");
+    let ds = train.map(dataset_name).unwrap_or_else(|| "unknown".into());
+    let split = head
+        .and_then(|d| d.source.split.clone())
+        .unwrap_or_else(|| role.to_string());
+    let hub_ids: Vec<String> = {
+        let mut v: Vec<String> = r
+            .data
+            .iter()
+            .filter(|d| !std::path::Path::new(&d.source.dataset).exists())
+            .map(|d| d.source.dataset.clone())
+            .collect();
+        v.dedup();
+        v
+    };
     let mut s = String::from("---\nlicense: apache-2.0\n");
     s += &format!("base_model: {}\n", r.base_model);
-    s += "tags:\n- generated_by_distilner\n- token-classification\ndatasets:\n- conll2003\nmetrics:\n- precision\n- recall\n- f1\n- accuracy\n";
+    s += "tags:\n- generated_by_distilner\n- token-classification\n";
+    if !hub_ids.is_empty() {
+        s += "datasets:\n";
+        for id in &hub_ids {
+            s += &format!("- {id}\n");
+        }
+    }
+    s += "metrics:\n- precision\n- recall\n- f1\n- accuracy\n";
     s += &format!("model-index:\n- name: {}\n  results:\n  - task:\n      name: Token Classification\n      type: token-classification\n", r.name);
-    s += &format!("    dataset:\n      name: conll2003\n      type: conll2003\n      config: conll2003\n      split: {split}\n      args: conll2003\n    metrics:\n");
+    s += &format!("    dataset:\n      name: {ds}\n      type: {ds}\n      split: {split}\n    metrics:\n");
     s += &metric("Precision", "precision", headline.precision);
     s += &metric("Recall", "recall", headline.recall);
     s += &metric("F1", "f1", headline.f1);
     s += &metric("Accuracy", "accuracy", headline.accuracy);
     s += "---\n\n";
     s += &format!("# {}\n\n", r.name);
-    s += &format!("This model is {} [{}]({}) on the conll2003 dataset ({} split scored below), made with distilner.\n", r.what, r.base_model, r.base_model, split);
-    s += &format!("It achieves the following results on the {split} set (entity level, seqeval default mode = conlleval, every word scored):\n");
+    s += &format!("This model is {} [{}]({}) trained on {}, made with distilner.\n", r.what, r.base_model, r.base_model, train.map(split_name).unwrap_or_else(|| ds.clone()));
+    s += &format!("It achieves the following results on the {role} set, {} (entity level, seqeval default mode = conlleval, every word scored):\n", head.map(split_name).unwrap_or_default());
     if let Some(h) = r.history.iter().find(|h| h.epoch == r.best_epoch) {
         s += &format!("- Loss: {:.4} (validation)\n", h.validation_loss);
     }
     s += &summary(headline);
-    s += &format!("\nOn the validation set (eng.testa): F1 {:.4}, precision {:.4}, recall {:.4}, accuracy {:.4}.\n", r.dev.f1, r.dev.precision, r.dev.recall, r.dev.accuracy);
+    let dev_name = r.data.iter().find(|d| d.role == "validation").map(split_name).unwrap_or_default();
+    s += &format!("\nOn the validation set ({dev_name}): F1 {:.4}, precision {:.4}, recall {:.4}, accuracy {:.4}.\n", r.dev.f1, r.dev.precision, r.dev.recall, r.dev.accuracy);
     s += "\n## Model description\n\n";
     s += &format!(
         "{} with {} layers, hidden size {}, {} parameters; labels {:?}.\n",
@@ -57,8 +133,14 @@ pub fn render(r: &RunReport) -> String {
             100.0 * r.test.as_ref().map(|t| t.f1).unwrap_or(f64::NAN) / t.test_f1
         );
     }
-    s += "\n## Intended uses & limitations\n\nEnglish news-style named entities (PER, ORG, LOC, MISC) as in CoNLL-2003. Other domains will score lower.\n";
-    s += "\n## Training and evaluation data\n\nCoNLL-2003 English: train eng.train (14,041 sentences), validation eng.testa (3,250), test eng.testb (3,453); IOB1 tags converted to IOB2 for training, labels matched by name.\n";
+    let types: Vec<&str> = {
+        let mut t: Vec<&str> = r.labels.iter().filter_map(|l| l.split_once('-').map(|x| x.1)).collect();
+        t.sort();
+        t.dedup();
+        t
+    };
+    s += &format!("\n## Intended uses & limitations\n\nNamed entities of the types {} in text like the training data ({ds}). Other domains and entity types will score lower or not at all.\n", types.join(", "));
+    s += &data_section(r);
     s += "\n## Training procedure\n\n### Training hyperparameters\n\nThe following hyperparameters were used during training:\n";
     s += &format!(
         "- learning_rate: {}\n- train_batch_size: {}\n- eval_batch_size: {}\n- seed: {}\n",
@@ -114,11 +196,10 @@ pub fn render(r: &RunReport) -> String {
         }
     }
     s += "\n![loss](loss.png) ![dev F1](dev_f1.png)\n";
-    s += &format!(
-        "\n### Framework versions\n\n- distilner {}\n- tch {} (libtorch {})\n- tokenizers (Rust) 0.22\n",
-        env!("CARGO_PKG_VERSION"),
-        "0.24.0",
-        "2.11.0"
-    );
+    let v = super::report::versions();
+    s += "\n### Framework versions\n\n";
+    for (k, name) in [("distilner", "distilner"), ("tch", "tch"), ("libtorch", "libtorch"), ("tokenizers", "tokenizers (Rust)"), ("safetensors", "safetensors (Rust)"), ("arrow", "arrow (Rust)"), ("parquet", "parquet (Rust)")] {
+        s += &format!("- {name} {}\n", v[k].as_str().unwrap_or("unknown"));
+    }
     s
 }

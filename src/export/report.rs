@@ -1,5 +1,5 @@
 //! Everything a finished run writes besides the model: metrics.json, README.md, curves, config.
-use crate::data::Corpus;
+use crate::data::{Corpus, SplitSummary};
 use crate::eval::dataset::evaluate;
 use crate::eval::{Mode, Report};
 use crate::infer::TagOptions;
@@ -40,6 +40,8 @@ pub struct RunReport {
     pub train_seconds: f64,
     pub hardware: String,
     pub mixed_precision_used: bool,
+    /// The splits actually read: dataset, split, format, files, sizes, label names.
+    pub data: Vec<SplitSummary>,
     #[serde(skip)]
     pub losses: Vec<(usize, f64, f64)>,
 }
@@ -57,6 +59,10 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
         "parameters": r.parameters,
         "history": r.history,
         "config": r.config,
+        "data": r.data,
+        "device": r.hardware,
+        "precision": if r.mixed_precision_used { "bf16 mixed precision (fp32 master weights)" } else { "fp32" },
+        "versions": versions(),
     });
     if let Some(t) = &r.test {
         m["test"] = brief(t);
@@ -79,18 +85,54 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     Ok(())
 }
 
-pub fn hardware() -> String {
+/// The device a run actually used, in words.
+pub fn hardware(device: tch::Device) -> String {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    if tch::Cuda::is_available() {
-        format!("CUDA GPU ({} device(s))", tch::Cuda::device_count())
-    } else {
-        format!(
-            "CPU, {} intra-op thread(s) of {cores} cores",
-            tch::get_num_threads()
-        )
+    match device {
+        tch::Device::Cuda(i) => {
+            let name = std::process::Command::new("nvidia-smi")
+                .args(["--query-gpu=name", "--format=csv,noheader", "-i", &i.to_string()])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|n| !n.is_empty());
+            format!(
+                "CUDA GPU {i}{} ({} visible)",
+                name.map(|n| format!(", {n}")).unwrap_or_default(),
+                tch::Cuda::device_count()
+            )
+        }
+        _ => {
+            let model = std::fs::read_to_string("/proc/cpuinfo")
+                .ok()
+                .and_then(|c| {
+                    c.lines()
+                        .find_map(|l| l.strip_prefix("model name"))
+                        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+                })
+                .unwrap_or_else(|| "unknown model".into());
+            format!(
+                "CPU ({model}), {} intra-op thread(s) of {cores} cores",
+                tch::get_num_threads()
+            )
+        }
     }
+}
+
+/// Versions of what this build links, read from Cargo.lock and libtorch's version file at build time.
+pub fn versions() -> serde_json::Value {
+    serde_json::json!({
+        "distilner": env!("CARGO_PKG_VERSION"),
+        "tch": env!("DISTILNER_TCH_VERSION"),
+        "libtorch": env!("DISTILNER_LIBTORCH_VERSION"),
+        "tokenizers": env!("DISTILNER_TOKENIZERS_VERSION"),
+        "safetensors": env!("DISTILNER_SAFETENSORS_VERSION"),
+        "arrow": env!("DISTILNER_ARROW_VERSION"),
+        "parquet": env!("DISTILNER_PARQUET_VERSION"),
+    })
 }
 
 /// Where a run came from, for its report.
@@ -102,6 +144,7 @@ pub struct Origin {
     pub kd: Option<String>,
     /// Seconds to add to the loop's own time (e.g. the teacher-logit cache).
     pub extra_seconds: f64,
+    pub data: Vec<SplitSummary>,
 }
 
 /// Score the run's kept (best-dev) checkpoint — not the last epoch's weights — on dev and test, and
@@ -145,8 +188,9 @@ pub fn report_kept(
         teacher: origin.teacher,
         kd: origin.kd,
         train_seconds: out.train_seconds + origin.extra_seconds,
-        hardware: hardware(),
+        hardware: hardware(m.device()),
         mixed_precision_used: cfg.precision(m.device()) == crate::model::Precision::Bf16,
         losses: out.losses.clone(),
+        data: origin.data,
     })
 }

@@ -1,6 +1,7 @@
-//! Model ids → local directories: a path, or `org/name` in the Hugging Face cache (`HF_HOME`,
-//! `HF_HUB_CACHE`; `models--org--name/snapshots/<rev>/`), offline first; online download when
-//! `HF_HUB_OFFLINE` is not set and a network exists.
+//! Model ids → local directories: a path, or `org/name` in the Hugging Face hub cache
+//! (`HF_HUB_CACHE`, else `HF_HOME/hub`; `models--org--name/snapshots/<rev>/`), offline first; online
+//! download when `HF_HUB_OFFLINE` is not set and a network exists.
+use crate::util::{hf_api, hf_hub_cache, hf_offline};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 
@@ -23,36 +24,38 @@ pub fn resolve(id: &str) -> Result<PathBuf> {
     if !looks_like_id {
         bail!("{id}: no such directory (and not a Hugging Face id of the form org/name)");
     }
-    let cache = hf_hub::Cache::from_env();
+    let cache = hf_hub::Cache::new(hf_hub_cache());
     if let Some(cfg) = cache.model(id.to_string()).get("config.json") {
         if let Some(dir) = cfg.parent() {
             return Ok(dir.to_path_buf());
         }
     }
-    let offline =
-        std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    if !offline {
-        if let Ok(dir) = download(id) {
-            return Ok(dir);
-        }
+    let hint = format!(
+        "download it on a machine with network (`huggingface-cli download {id}`) and copy the cache, or pass a local directory"
+    );
+    if hf_offline() {
+        bail!(
+            "{id}: not a local directory and not in the Hugging Face cache at {} (HF_HUB_OFFLINE is set, so nothing was downloaded); {hint}",
+            cache.path().display()
+        );
     }
-    bail!(
-        "{id}: not a local directory and not in the Hugging Face cache at {}; download it on a machine with network \
-         (`huggingface-cli download {id}`) and copy the cache, or pass a local directory",
-        cache.path().display()
-    )
+    download(id).map_err(|e| {
+        anyhow::anyhow!(
+            "{id}: not in the Hugging Face cache at {}, and the download failed: {e}; {hint}",
+            cache.path().display()
+        )
+    })
 }
 
 fn download(id: &str) -> Result<PathBuf> {
-    let api = hf_hub::api::sync::ApiBuilder::from_env()
-        .with_progress(true)
-        .build()?;
-    let repo = api.model(id.to_string());
-    let mut dir = None;
-    for f in FILES {
-        if let Ok(path) = repo.get(f) {
-            dir = path.parent().map(|p| p.to_path_buf());
-        }
+    let repo = hf_api()?.model(id.to_string());
+    // config.json must come; the rest are optional (tokenizer.json or vocab.txt, etc.).
+    let cfg = repo.get("config.json")?;
+    for f in &FILES[1..] {
+        let _ = repo.get(f);
     }
-    dir.ok_or_else(|| anyhow::anyhow!("{id}: download failed"))
+    Ok(cfg
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".")))
 }

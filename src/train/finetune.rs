@@ -1,6 +1,6 @@
 //! `finetune`: a BERT/DistilBERT checkpoint (with or without a head) trained on CoNLL data.
 use super::{ce::CrossEntropy, prepare_splits, trainer, TrainConfig};
-use crate::data::{read_conll, Corpus, LabelSet};
+use crate::data::{Corpus, LabelSet, Splits};
 use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
@@ -9,23 +9,12 @@ use std::path::PathBuf;
 
 pub struct FinetuneArgs {
     pub model: String,
-    pub train: PathBuf,
-    pub dev: PathBuf,
-    pub test: Option<PathBuf>,
+    pub data: Splits,
     pub out: PathBuf,
     pub cfg: TrainConfig,
     pub resume: bool,
     pub nan_at_step: Option<usize>,
     pub exit_after_step: Option<usize>,
-}
-
-/// Read a corpus, keeping the first `limit` sentences when `limit > 0`.
-pub fn read_limited(path: &std::path::Path, limit: usize) -> Result<Corpus> {
-    let mut c = read_conll(path)?;
-    if limit > 0 && c.sentences.len() > limit {
-        c.sentences.truncate(limit);
-    }
-    Ok(c)
 }
 
 /// Labels of a corpus, IOB2 (`O`, then `B-`/`I-` per type).
@@ -57,17 +46,18 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
     a.cfg.validate()?;
     check_output_dir(&a.out)?;
     tch::set_num_threads(a.cfg.threads as i32);
-    let train_c = read_limited(&a.train, a.cfg.max_train_sentences)?;
-    let dev_c = read_limited(&a.dev, a.cfg.max_dev_sentences)?;
+    let data = a
+        .data
+        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
+    let (train_c, dev_c, test_c) = (&data.train, &data.dev, data.test.as_ref());
     if train_c.sentences.len() < 2 {
         anyhow::bail!(
             "{}: only {} sentence(s); fine-tuning needs a real training set",
-            a.train.display(),
+            train_c.display_name(),
             train_c.sentences.len()
         );
     }
-    let test_c = a.test.as_ref().map(read_conll).transpose()?;
-    let labels = corpus_labels(&train_c);
+    let labels = corpus_labels(train_c);
     let dir = hub::resolve(&a.model)?;
     tch::manual_seed(a.cfg.seed as i64);
     let mut loaded = load_dir(&dir, Head::ForLabels(&labels), a.cfg.device())?;
@@ -91,8 +81,8 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
     }
     .fit(&loaded.model);
     let (train, dev) = prepare_splits(
-        &train_c,
-        &dev_c,
+        train_c,
+        dev_c,
         &loaded.tokenizer,
         ml,
         &win,
@@ -103,7 +93,7 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         model: &mut loaded.model,
         tokenizer: &loaded.tokenizer,
         train: &train,
-        dev: &dev_c,
+        dev: dev_c,
         dev_examples: &dev,
         objective: &CrossEntropy,
         cfg: &a.cfg,
@@ -118,8 +108,9 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         teacher: None,
         kd: None,
         extra_seconds: 0.0,
+        data: data.summary.clone(),
     };
-    let report = report_kept(&a.out, &a.cfg, &out, &dev_c, test_c.as_ref(), origin)?;
+    let report = report_kept(&a.out, &a.cfg, &out, dev_c, test_c, origin)?;
     write_run_report(&a.out, &report)?;
     Ok(report)
 }

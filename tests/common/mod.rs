@@ -89,3 +89,42 @@ pub fn read_json(p: &std::path::Path) -> serde_json::Value {
     )
     .unwrap()
 }
+
+/// Like `distilner`, with extra environment variables.
+pub fn distilner_env(args: &[&str], env: &[(&str, &std::path::Path)]) -> (bool, String, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"));
+    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+/// The project's Python (setup.sh's venv).
+pub fn venv_python() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python")
+}
+
+/// Build Parquet / save_to_disk / JSONL / hub-cache / datasets-cache copies of CoNLL files with the
+/// real `datasets` library (tests/make_datasets.py); `splits` are (split name, CoNLL file).
+pub fn make_datasets(out: &std::path::Path, splits: &[(&str, &std::path::Path)]) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/make_datasets.py");
+    let mut c = std::process::Command::new(venv_python());
+    c.arg(script).arg(out);
+    for (s, p) in splits {
+        c.arg(format!("{s}={}", p.display()));
+    }
+    let o = c
+        .output()
+        .expect("run .venv/bin/python (./setup.sh installs it)");
+    assert!(
+        o.status.success(),
+        "make_datasets.py failed (./setup.sh installs `datasets` into .venv): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

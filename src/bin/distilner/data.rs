@@ -1,7 +1,6 @@
 //! `distilner data stats FILE...`
 use anyhow::Result;
-use distilner::data::{read_conll, stats::stats};
-use std::path::PathBuf;
+use distilner::data::{stats::stats, DataError, DataRef};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -13,7 +12,13 @@ pub struct Args {
 enum Sub {
     /// Documents, sentences, tokens and entities per type (conlleval chunking), and the tag scheme.
     Stats {
-        files: Vec<PathBuf>,
+        /// CoNLL, .parquet, .arrow, .jsonl or .json files, dataset directories or hub dataset ids.
+        files: Vec<String>,
+        /// Splits to show for a dataset directory or id (default: train, validation, test — those present).
+        #[arg(long, value_delimiter = ',')]
+        split: Option<Vec<String>>,
+        #[command(flatten)]
+        read: crate::data_flags::ReadFlags,
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -21,13 +26,40 @@ enum Sub {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let Sub::Stats { files, json } = a.cmd;
+    let Sub::Stats {
+        files,
+        split,
+        read,
+        json,
+    } = a.cmd;
     if files.is_empty() {
-        anyhow::bail!("give one or more CoNLL files, e.g. distilner data stats ../shared/data/conll2003/eng.train");
+        anyhow::bail!("give one or more data files, directories or dataset ids, e.g. distilner data stats ../shared/data/conll2003/eng.train");
     }
+    let opts = read.options();
+    let explicit = split.is_some();
+    let splits = split.unwrap_or_else(|| ["train", "validation", "test"].map(String::from).to_vec());
     let mut rows = Vec::new();
     for f in &files {
-        rows.push((f.display().to_string(), stats(&read_conll(f)?)));
+        if std::path::Path::new(f).is_file() {
+            rows.push((f.clone(), stats(&DataRef::new(f, "train").load(&opts)?)));
+            continue;
+        }
+        let mut seen = Vec::new();
+        for sp in &splits {
+            match DataRef::new(f, sp).load(&opts) {
+                // A directory or id without this split: skipped unless the split was asked for.
+                Err(DataError::NoSplit { .. }) if !explicit => continue,
+                Err(e) => return Err(e.into()),
+                Ok(c) if seen.contains(&c.source.files) => continue,
+                Ok(c) => {
+                    seen.push(c.source.files.clone());
+                    rows.push((c.display_name(), stats(&c)));
+                }
+            }
+        }
+        if seen.is_empty() {
+            anyhow::bail!("{f}: none of the splits {splits:?} found; name one with --split");
+        }
     }
     if json {
         let v: serde_json::Map<String, serde_json::Value> = rows

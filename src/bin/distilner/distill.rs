@@ -1,5 +1,5 @@
 //! `distilner distill`
-use crate::finetune::test_path;
+use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
 use distilner::distill::run::{run as distill, DistillArgs};
@@ -17,12 +17,8 @@ pub struct Args {
     /// Distil into this existing checkpoint (same tokenizer) instead of building a student.
     #[arg(long)]
     pub student: Option<String>,
-    #[arg(long, default_value = "../shared/data/conll2003/eng.train")]
-    pub train: PathBuf,
-    #[arg(long, default_value = "../shared/data/conll2003/eng.testa")]
-    pub dev: PathBuf,
-    #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
-    pub test: String,
+    #[command(flatten)]
+    pub data: DataFlags,
     #[arg(long)]
     pub out: PathBuf,
     /// Weight of the KD term: loss = α·KL·T² + (1−α)·CE.
@@ -59,9 +55,7 @@ pub fn run(a: Args) -> Result<()> {
         teacher: a.teacher,
         student_layers: layers,
         student: a.student,
-        train: a.train,
-        dev: a.dev,
-        test: test_path(&a.test),
+        data: a.data.splits(),
         out: a.out.clone(),
         cfg: a.flags.resolve()?,
         alpha: a.alpha,

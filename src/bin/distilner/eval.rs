@@ -1,6 +1,6 @@
 //! `distilner eval --model M --data F [--mode strict] [--conlleval]`
 use anyhow::Result;
-use distilner::data::read_conll;
+use distilner::data::DataRef;
 use distilner::eval::{conlleval, dataset::evaluate, Mode};
 use distilner::infer::TagOptions;
 use std::path::PathBuf;
@@ -9,9 +9,14 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     m: crate::model_flags::ModelFlags,
-    /// CoNLL file with gold tags.
-    #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
-    data: PathBuf,
+    /// Gold data: a CoNLL file, a .parquet/.arrow/.jsonl/.json file, a dataset directory or a hub id.
+    #[arg(long, default_value = "../shared/data/conll2003")]
+    data: String,
+    /// The split to score when --data holds several.
+    #[arg(long, default_value = "test")]
+    split: String,
+    #[command(flatten)]
+    read: crate::data_flags::ReadFlags,
     #[arg(long, value_enum, default_value_t = Mode::Default)]
     mode: Mode,
     /// Print conlleval.pl's text report instead of JSON.
@@ -26,7 +31,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let l = a.m.load()?;
-    let corpus = read_conll(&a.data)?;
+    let corpus = DataRef::new(&a.data, &a.split).load(&a.read.options())?;
     let opt = TagOptions {
         batch_size: a.batch_size,
         ..TagOptions::default()

@@ -1,4 +1,5 @@
 //! `distilner finetune`
+use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
 use distilner::train::finetune::{run as finetune, FinetuneArgs};
@@ -11,13 +12,8 @@ pub struct Args {
     /// labels cover the data's (matched by name).
     #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
     pub model: String,
-    #[arg(long, default_value = "../shared/data/conll2003/eng.train")]
-    pub train: PathBuf,
-    #[arg(long, default_value = "../shared/data/conll2003/eng.testa")]
-    pub dev: PathBuf,
-    /// Scored once at the end with the kept checkpoint ("none" to skip).
-    #[arg(long, default_value = "../shared/data/conll2003/eng.testb")]
-    pub test: String,
+    #[command(flatten)]
+    pub data: DataFlags,
     /// Run directory: the HF model, metrics.json, README.md model card, curves, resumable state.
     #[arg(long)]
     pub out: PathBuf,
@@ -25,16 +21,10 @@ pub struct Args {
     pub flags: TrainFlags,
 }
 
-pub fn test_path(s: &str) -> Option<PathBuf> {
-    (s != "none").then(|| PathBuf::from(s))
-}
-
 pub fn run(a: Args) -> Result<()> {
     let r = finetune(FinetuneArgs {
         model: a.model,
-        train: a.train,
-        dev: a.dev,
-        test: test_path(&a.test),
+        data: a.data.splits(),
         out: a.out.clone(),
         cfg: a.flags.resolve()?,
         resume: a.flags.resume,

@@ -1,6 +1,7 @@
 //! The `distilner` command line: a thin shell over the library, one file per subcommand.
 mod bench;
 mod data;
+mod data_flags;
 mod distill;
 mod eval;
 mod finetune;

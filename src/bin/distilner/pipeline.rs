@@ -1,9 +1,9 @@
 //! `distilner run`: the main job on the embedded default — fine-tune the teacher (MiniLM), distil a
 //! 3-layer DistilBERT-layout student, and print teacher vs student on the test split.
-use crate::finetune::test_path;
+use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
-use distilner::data::read_conll;
+use distilner::data::Corpus;
 use distilner::distill::run::{run as distill, DistillArgs};
 use distilner::infer::{tag_sentences, TagOptions};
 use distilner::model::student::parse_layers;
@@ -16,8 +16,8 @@ pub struct Args {
     /// Teacher backbone (directory or HF id).
     #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
     model: String,
-    #[arg(long, default_value = "../shared/data/conll2003")]
-    data: PathBuf,
+    #[command(flatten)]
+    data: DataFlags,
     /// Output root: teacher/ and student/ run directories go inside.
     #[arg(long, default_value = "runs/default")]
     out: PathBuf,
@@ -43,11 +43,10 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn sentences_per_s(dir: &Path, test: &Path, threads: usize, p: Precision) -> Result<f64> {
+fn sentences_per_s(dir: &Path, c: &Corpus, threads: usize, p: Precision) -> Result<f64> {
     tch::set_num_threads(threads as i32);
     let mut l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
     l.model.set_inference_precision(p);
-    let c = read_conll(test)?;
     let words: Vec<Vec<String>> = c.sentences.iter().map(|s| s.words.clone()).collect();
     let opt = TagOptions {
         batch_size: 32,
@@ -61,11 +60,10 @@ fn sentences_per_s(dir: &Path, test: &Path, threads: usize, p: Precision) -> Res
 
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.flags.resolve()?;
-    let (train, dev, test) = (
-        a.data.join("eng.train"),
-        a.data.join("eng.testa"),
-        a.data.join("eng.testb"),
-    );
+    let splits = a.data.splits();
+    let Some(test_ref) = splits.test.clone() else {
+        anyhow::bail!("the main job ends with a test report; give it a test split (--test or --test-split)");
+    };
     let tdir = a.out.join("teacher");
     let sdir = a.out.join("student");
     let t0 = std::time::Instant::now();
@@ -74,9 +72,7 @@ pub fn run(a: Args) -> Result<()> {
         eprintln!("== 1/3 fine-tune the teacher ({}) ==", a.model);
         finetune(FinetuneArgs {
             model: a.model.clone(),
-            train: train.clone(),
-            dev: dev.clone(),
-            test: test_path(&test.to_string_lossy()),
+            data: splits.clone(),
             out: tdir.clone(),
             cfg: cfg.clone(),
             resume: a.flags.resume,
@@ -94,9 +90,7 @@ pub fn run(a: Args) -> Result<()> {
         teacher: tdir.to_string_lossy().to_string(),
         student_layers: Some(parse_layers(&a.student_layers, usize::MAX)?),
         student: None,
-        train,
-        dev,
-        test: Some(test.clone()),
+        data: splits.clone(),
         out: sdir.clone(),
         cfg: scfg,
         alpha: 0.5,
@@ -119,6 +113,7 @@ pub fn run(a: Args) -> Result<()> {
     if Precision::auto(tch::Device::cuda_if_available()) == Precision::Bf16 {
         precisions.push(Precision::Bf16);
     }
+    let test = test_ref.load(&splits.read)?;
     let mut speeds = Vec::new();
     for &p in &precisions {
         speeds.push((
