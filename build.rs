@@ -35,7 +35,6 @@ fn main() {
         ("TOKENIZERS", "tokenizers"),
         ("ARROW", "arrow-array"),
         ("PARQUET", "parquet"),
-        ("SAFETENSORS", "safetensors"),
     ] {
         println!(
             "cargo:rustc-env=DISTILNER_{env}_VERSION={}",

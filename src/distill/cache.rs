@@ -74,6 +74,11 @@ impl TeacherCache {
         Tensor::stack(&rows, 0).to_device(device)
     }
 
+    /// Bytes the cached logits occupy (fp32, labelled columns only).
+    pub fn bytes(&self) -> usize {
+        self.logits.iter().map(|t| t.numel() * 4).sum()
+    }
+
     pub fn len(&self) -> usize {
         self.logits.len()
     }

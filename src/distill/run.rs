@@ -154,8 +154,9 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     );
     let cache_seconds = t0.elapsed().as_secs_f64();
     eprintln!(
-        "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s",
-        cache.len()
+        "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s ({:.1} MB)",
+        cache.len(),
+        cache.bytes() as f64 / 1e6
     );
     let teacher_summary = TeacherSummary {
         name: a.teacher.clone(),

@@ -198,7 +198,7 @@ pub fn render(r: &RunReport) -> String {
     s += "\n![loss](loss.png) ![dev F1](dev_f1.png)\n";
     let v = super::report::versions();
     s += "\n### Framework versions\n\n";
-    for (k, name) in [("distilner", "distilner"), ("tch", "tch"), ("libtorch", "libtorch"), ("tokenizers", "tokenizers (Rust)"), ("safetensors", "safetensors (Rust)"), ("arrow", "arrow (Rust)"), ("parquet", "parquet (Rust)")] {
+    for (k, name) in [("distilner", "distilner"), ("tch", "tch"), ("libtorch", "libtorch"), ("tokenizers", "tokenizers (Rust)"), ("arrow", "arrow (Rust)"), ("parquet", "parquet (Rust)")] {
         s += &format!("- {name} {}\n", v[k].as_str().unwrap_or("unknown"));
     }
     s

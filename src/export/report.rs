@@ -129,7 +129,6 @@ pub fn versions() -> serde_json::Value {
         "tch": env!("DISTILNER_TCH_VERSION"),
         "libtorch": env!("DISTILNER_LIBTORCH_VERSION"),
         "tokenizers": env!("DISTILNER_TOKENIZERS_VERSION"),
-        "safetensors": env!("DISTILNER_SAFETENSORS_VERSION"),
         "arrow": env!("DISTILNER_ARROW_VERSION"),
         "parquet": env!("DISTILNER_PARQUET_VERSION"),
     })

@@ -26,6 +26,11 @@ pub struct LoopState {
     pub train_seconds: f64,
     /// Guards against resuming with other data or hyperparameters.
     pub fingerprint: String,
+    /// Running sum and count of this epoch's losses, so a resumed epoch reports the same mean.
+    #[serde(default)]
+    pub epoch_loss_sum: f64,
+    #[serde(default)]
+    pub epoch_loss_n: usize,
 }
 
 pub fn state_path(run: &Path) -> PathBuf {

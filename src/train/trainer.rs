@@ -55,13 +55,24 @@ pub struct TrainJob<'a> {
     pub exit_after_step: Option<usize>,
 }
 
+/// What a resumed run must share with the saved one: the job, the hyperparameters and the exact
+/// training and dev examples (token ids and labels, hashed), so other data of the same size is refused.
 fn fingerprint(job: &TrainJob) -> String {
+    use std::hash::{Hash, Hasher};
     let n_tokens: usize = job.train.iter().map(|e| e.input_ids.len()).sum();
+    // DefaultHasher::new() has fixed keys; a new Rust release may change it, which at worst refuses a
+    // resume across a toolchain upgrade.
+    let mut h = std::hash::DefaultHasher::new();
+    for e in job.train.iter().chain(job.dev_examples.iter()) {
+        e.input_ids.hash(&mut h);
+        e.labels.hash(&mut h);
+    }
     format!(
-        "{}|{}|{}|{}",
+        "{}|{}|{}|{:016x}|{}",
         job.name,
         job.train.len(),
         n_tokens,
+        h.finish(),
         toml::to_string(job.cfg).unwrap_or_default()
     )
 }
@@ -162,8 +173,10 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             .last()
             .map(|h| format!(" dev F1 {:.4}", h.f1))
             .unwrap_or_default();
-        let (mut loss_sum, mut loss_n) = (0.0, 0usize);
+        // Carried in the saved state: a resumed epoch reports the mean over all of its steps.
+        let (mut loss_sum, mut loss_n) = (st.epoch_loss_sum, st.epoch_loss_n);
         let t0 = Instant::now();
+        let first_batch = st.batch_in_epoch;
         for b in st.batch_in_epoch..batches.len() {
             // Dropout randomness is a function of the step, so a resumed run draws the same masks.
             let step_seed = cfg
@@ -201,6 +214,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             st.batch_in_epoch = b + 1;
             loss_sum += lv;
             loss_n += 1;
+            (st.epoch_loss_sum, st.epoch_loss_n) = (loss_sum, loss_n);
             if st.global_step.is_multiple_of(10) {
                 st.losses.push((st.global_step, lv, lr));
             }
@@ -208,10 +222,11 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             pb.set_message(format!("loss {:.4}{last_f1}", loss_sum / loss_n as f64));
             if !tty && (b + 1) % (batches.len() / 10).max(1) == 0 {
                 let el = t0.elapsed().as_secs_f64();
-                let eta = el / loss_n as f64 * (batches.len() - b - 1) as f64;
+                let done_here = (b + 1 - first_batch) as f64;
+                let eta = el / done_here * (batches.len() - b - 1) as f64;
                 eprintln!(
                     "[{}] epoch {}/{} batch {}/{} loss {:.4}{last_f1} ({:.2} s/step, epoch ETA {:.0}s)",
-                    job.name, st.epoch + 1, cfg.epochs, b + 1, batches.len(), loss_sum / loss_n as f64, el / loss_n as f64, eta
+                    job.name, st.epoch + 1, cfg.epochs, b + 1, batches.len(), loss_sum / loss_n as f64, el / done_here, eta
                 );
             }
             if cfg.save_every > 0
@@ -265,6 +280,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
         }
         st.epoch += 1;
         st.batch_in_epoch = 0;
+        (st.epoch_loss_sum, st.epoch_loss_n) = (0.0, 0);
         state::save(run, job.model, &opt, &st)?;
         write_metrics_log(run, &st)?;
         if cfg.early_stopping_patience > 0

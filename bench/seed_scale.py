@@ -1,0 +1,138 @@
+"""The seed's scale: a BERT-base-cased teacher with dslim/bert-base-NER's published config and label
+order (random weights: no hub here), and the PyTorch reference of the seed's distillation recipe.
+
+  seed_scale.py make VOCAB OUT_DIR
+      BertForTokenClassification, 12 x 768, dslim's id2label, the bert-base-cased vocab, saved with
+      transformers (model.safetensors + tokenizer files).
+  seed_scale.py reference TEACHER_DIR CONLL_DIR OUT_JSON [--epochs 15] [--bs 128] [--lr 6e-5]
+      The seed card's recipe in plain PyTorch on the same GPU: DistilBERT-recipe student (teacher layers
+      0,2,4,7,9,11), AdamW, linear schedule without warmup, bf16 autocast (the precision distilner uses),
+      teacher run on each batch as the HF Trainer distillation loop does. Clocks stop after
+      torch.cuda.synchronize(); peak memory from torch.cuda.max_memory_allocated().
+"""
+import json, math, os, random, sys, time
+
+import torch
+import torch.nn.functional as F
+
+DSLIM = ["O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+
+
+def make(vocab, out):
+    import shutil
+    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
+    cfg = BertConfig(  # dslim/bert-base-NER's config.json
+        vocab_size=28996, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+        intermediate_size=3072, hidden_act="gelu", hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1, max_position_embeddings=512, type_vocab_size=2,
+        layer_norm_eps=1e-12, id2label=dict(enumerate(DSLIM)), label2id={l: i for i, l in enumerate(DSLIM)},
+    )
+    torch.manual_seed(0)
+    BertForTokenClassification(cfg).save_pretrained(out)
+    # dslim's tokenizer files: the bert-base-cased vocab, no lower-casing.
+    shutil.copy(vocab, os.path.join(out, "vocab.txt"))
+    json.dump({"do_lower_case": False, "tokenizer_class": "BertTokenizer", "model_max_length": 512},
+              open(os.path.join(out, "tokenizer_config.json"), "w"))
+    assert len(AutoTokenizer.from_pretrained(out)) == 28996
+
+
+def read_conll(path):
+    sents, w, t = [], [], []
+    for line in open(path, encoding="utf-8"):
+        c = line.split()
+        if not c or c[0] == "-DOCSTART-":
+            if w:
+                sents.append((w, t))
+            w, t = [], []
+            continue
+        w.append(c[0]); t.append(c[-1])
+    if w:
+        sents.append((w, t))
+    out = []
+    for w, t in sents:  # IOB1 -> IOB2
+        t2, prev = [], "O"
+        for tag in t:
+            if tag.startswith("I-") and (prev == "O" or prev[2:] != tag[2:]):
+                tag = "B-" + tag[2:]
+            t2.append(tag); prev = tag
+        out.append((w, t2))
+    return out
+
+
+def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
+    from transformers import AutoTokenizer, BertForTokenClassification
+    dev = torch.device("cuda")
+    torch.manual_seed(seed)
+    tok = AutoTokenizer.from_pretrained(tdir)
+    teacher = BertForTokenClassification.from_pretrained(tdir).to(dev).eval()
+    l2i = teacher.config.label2id  # labels by name: the data's tags through the teacher's own ids
+    feats = []
+    for words, tags in read_conll(os.path.join(conll, "eng.train")):
+        enc = tok(words, is_split_into_words=True, truncation=True, max_length=256)
+        lab, prev = [], None
+        for w in enc.word_ids():
+            lab.append(-100 if w is None or w == prev else l2i[tags[w]]); prev = w
+        feats.append((enc["input_ids"], lab))
+    keep = [0, 2, 4, 7, 9, 11]
+    scfg = teacher.config.__class__.from_dict({**teacher.config.to_dict(), "num_hidden_layers": len(keep)})
+    student = BertForTokenClassification(scfg)
+    sd = {}
+    for k, v in teacher.state_dict().items():
+        if ".encoder.layer." in k:
+            i = int(k.split(".encoder.layer.")[1].split(".")[0])
+            if i in keep:
+                sd[k.replace(f".encoder.layer.{i}.", f".encoder.layer.{keep.index(i)}.")] = v
+        else:
+            sd[k] = v
+    student.load_state_dict(sd); student.to(dev).train()
+    steps = epochs * math.ceil(len(feats) / bs)
+    decay = [p for n, p in student.named_parameters() if not ("bias" in n or "LayerNorm" in n)]
+    nodecay = [p for n, p in student.named_parameters() if "bias" in n or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],
+                            lr=lr, betas=(0.9, 0.999), eps=1e-8, fused=True)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (steps - s) / steps))
+    rng = random.Random(seed)
+    torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+    t0 = time.time(); epoch_s = []
+    for ep in range(epochs):
+        te = time.time()
+        idx = list(range(len(feats))); rng.shuffle(idx)
+        for i in range(0, len(idx), bs):
+            b = idx[i:i + bs]; m = max(len(feats[j][0]) for j in b)
+            ids = torch.zeros(len(b), m, dtype=torch.long); att = torch.zeros_like(ids)
+            lab = torch.full((len(b), m), -100, dtype=torch.long)
+            for r, j in enumerate(b):
+                n = len(feats[j][0]); ids[r, :n] = torch.tensor(feats[j][0]); att[r, :n] = 1
+                lab[r, :n] = torch.tensor(feats[j][1])
+            ids, att, lab = ids.to(dev, non_blocking=True), att.to(dev, non_blocking=True), lab.to(dev, non_blocking=True)
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                with torch.no_grad():
+                    tl = teacher(input_ids=ids, attention_mask=att).logits
+                sl = student(input_ids=ids, attention_mask=att).logits
+            mask = lab != -100
+            s, t = sl[mask].float(), tl[mask].float()
+            kd = F.kl_div(F.log_softmax(s / 2.0, -1), F.softmax(t / 2.0, -1), reduction="batchmean") * 4.0
+            loss = 0.5 * kd + 0.5 * F.cross_entropy(s, lab[mask])
+            opt.zero_grad(set_to_none=True); loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+            opt.step(); sched.step()
+        torch.cuda.synchronize(); epoch_s.append(time.time() - te)
+        print(f"reference epoch {ep + 1}/{epochs}: {epoch_s[-1]:.1f}s loss {loss.item():.4f}", flush=True)
+    res = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "epochs": epochs, "batch_size": bs,
+           "lr": lr, "steps": steps, "train_seconds": time.time() - t0, "epoch_seconds": epoch_s,
+           "peak_memory_allocated_gb": torch.cuda.max_memory_allocated() / 1e9,
+           "train_subword_tokens": sum(len(f[0]) for f in feats)}
+    json.dump(res, open(out, "w"), indent=1)
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "make":
+        make(sys.argv[2], sys.argv[3])
+    else:
+        kw = {}
+        rest = sys.argv[5:]
+        for k, v in zip(rest[::2], rest[1::2]):
+            kw[k.lstrip("-")] = float(v) if k == "--lr" else int(v)
+        reference(sys.argv[2], sys.argv[3], sys.argv[4], **kw)
