@@ -1,5 +1,5 @@
-//! Embeds libtorch's directory as an rpath so `target/*/distilner` runs with no LD_LIBRARY_PATH, and
-//! force-links libtorch_cuda when present (otherwise the linker drops it and the GPU is silently unused).
+//! Embeds libtorch's directory as an rpath so `target/*/distilner` runs with no LD_LIBRARY_PATH (and
+//! `dlopen("libtorch_cuda.so")` finds the CUDA backend there on GPU machines).
 //! Also records the versions actually built against (libtorch's own version file, Cargo.lock) so
 //! model cards and metrics.json name them instead of constants.
 fn lock_version(lock: &str, name: &str) -> String {
@@ -51,7 +51,6 @@ fn main() {
         libtorch_version(&dir)
     );
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
-    if dir.join("libtorch_cuda.so").exists() {
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
-    }
+    // libtorch_cuda is not linked: `util::load_cuda_backend` dlopens it where a GPU driver exists, so
+    // CPU runs do not map CUDA's libraries (~350 MB resident).
 }

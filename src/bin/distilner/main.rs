@@ -69,6 +69,8 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    // Before any device is chosen: CUDA's libraries only where a GPU driver exists.
+    distilner::util::load_cuda_backend();
     let r = match cli.cmd {
         Cmd::Data(a) => data::run(a),
         Cmd::Score(a) => score::run(a),
