@@ -252,6 +252,25 @@ fn hub_ids_resolve_from_the_hf_cache_offline() {
         !o.status.success() && err.contains("not in the Hugging Face cache"),
         "{err}"
     );
+    // HF_HUB_CACHE names the hub cache itself and wins over HF_HOME (hf-hub's own lookup ignores it).
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
+        .args(["inspect", "acme/tiny-ner"])
+        .env("HF_HOME", "/nonexistent")
+        .env("HF_HUB_CACHE", home.path().join("hub"))
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "HF_HUB_CACHE: {}", String::from_utf8_lossy(&o.stderr));
+    // Online but the hub unreachable: reported as a failed download, not as a missing model.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
+        .args(["inspect", "acme/missing"])
+        .env("HF_HUB_CACHE", home.path().join("hub"))
+        .env_remove("HF_HUB_OFFLINE")
+        .env("HF_ENDPOINT", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("the download failed"), "{err}");
 }
 
 #[test]

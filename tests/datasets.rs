@@ -72,6 +72,16 @@ fn data_stats_on_every_copy_equals_the_conll_table() {
     let (ok, _, err) = distilner_env(&["data", "stats", "nobody/nothing"],
         &[("HF_HUB_CACHE", empty.as_path()), ("HF_DATASETS_CACHE", empty.as_path()), ("HF_HUB_OFFLINE", Path::new("1"))]);
     assert!(!ok && err.contains("nobody/nothing") && err.contains("empty-cache"), "{err}");
+    // Online with the hub unreachable: a failed download, reported as one.
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"));
+    c.args(["data", "stats", "nobody/nothing"])
+        .env("HF_HUB_CACHE", &empty)
+        .env("HF_DATASETS_CACHE", &empty)
+        .env_remove("HF_HUB_OFFLINE")
+        .env("HF_ENDPOINT", "http://127.0.0.1:9");
+    let o = c.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("failed to download") && err.contains("not in the local caches either"), "{err}");
 }
 
 /// Writes `text` to `dir/name` and returns the path.
@@ -186,4 +196,13 @@ fn finetune_and_distill_on_parquet_give_the_metrics_of_the_conll_text() {
     assert!(!card.contains("14,041") && !card.contains("eng.testa"), "{card}");
     assert!(card.contains(&format!("- libtorch {}", m["versions"]["libtorch"].as_str().unwrap())));
     assert!(m["device"].as_str().unwrap().starts_with("CPU"), "{}", m["device"]);
+    // predict --input on a dataset file: gold tags from the Parquet copy, the same lines as from the text.
+    let pred = |input: &str| {
+        let (ok, out, err) = distilner(&["predict", "--model", runs[0].1.to_str().unwrap(), "--input", input, "--format", "conll"]);
+        assert!(ok, "predict --input {input}: {err}");
+        out
+    };
+    let from_text = pred(&s(&te));
+    assert!(from_text.lines().count() > 100);
+    assert_eq!(pred(&pq("test")), from_text);
 }

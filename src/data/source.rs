@@ -254,3 +254,34 @@ pub fn compare_splits(train: &Corpus, dev: &Corpus, test: Option<&Corpus>) -> Ve
     }
     notes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(tags: &[&str], names: Option<&[&str]>) -> Corpus {
+        let mut c = crate::data::parse_conll(
+            tags.iter()
+                .map(|t| format!("w {t}\n"))
+                .collect::<String>()
+                .as_bytes(),
+            "x",
+        )
+        .unwrap();
+        c.source.label_names = names.map(|n| n.iter().map(|s| s.to_string()).collect());
+        c
+    }
+
+    #[test]
+    fn disagreeing_splits_are_reported() {
+        let train = corpus(&["B-PER", "O"], Some(&["O", "B-PER", "I-PER"]));
+        let same = corpus(&["B-PER"], Some(&["O", "B-PER", "I-PER"]));
+        assert!(compare_splits(&train, &same, None).is_empty());
+        let reordered = corpus(&["B-PER"], Some(&["O", "I-PER", "B-PER"]));
+        let notes = compare_splits(&train, &reordered, None);
+        assert!(notes.len() == 1 && notes[0].contains("label names differ"), "{notes:?}");
+        let extra = corpus(&["B-LOC"], None);
+        let notes = compare_splits(&train, &same, Some(&extra));
+        assert!(notes.len() == 1 && notes[0].contains("[\"LOC\"]"), "{notes:?}");
+    }
+}

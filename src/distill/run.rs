@@ -202,6 +202,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         &hidden
     } else {
         drop(teacher);
+        crate::util::release_free_memory();
         &kd
     };
     let out = trainer::train(trainer::TrainJob {

@@ -36,19 +36,26 @@ fn dataset_name(d: &SplitSummary) -> String {
 }
 
 fn data_section(r: &RunReport) -> String {
-    let mut s = String::from("\n## Training and evaluation data\n\n| role | dataset | split | format | sentences | tokens |\n|---|---|---|---|---|---|\n");
+    let mut s = String::from("\n## Training and evaluation data\n\n| role | dataset | split | format | files | sentences | tokens |\n|---|---|---|---|---|---|---|\n");
     for d in &r.data {
         let cut = if d.sentences < d.sentences_in_file {
             format!(" (first {} of {})", d.sentences, d.sentences_in_file)
         } else {
             String::new()
         };
+        let files: Vec<String> = d
+            .source
+            .files
+            .iter()
+            .map(|f| f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+            .collect();
         s += &format!(
-            "| {} | {} | {} | {} | {}{cut} | {} |\n",
+            "| {} | {} | {} | {} | {} | {}{cut} | {} |\n",
             d.role,
             d.source.dataset,
             d.source.split.as_deref().unwrap_or("(whole file)"),
             d.source.format,
+            files.join(", "),
             d.sentences,
             d.tokens
         );

@@ -20,24 +20,34 @@ fn splitmix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A mask of `n` floats: 0 with probability `p`, else 1/(1-p).
+/// A mask of `n` floats: 0 with probability `p`, else 1/(1-p) (what `dropout` multiplies by).
+#[cfg(test)]
 fn mask(n: usize, p: f64) -> Vec<f32> {
+    let keep = (1.0 / (1.0 - p)) as f32;
+    dropped(n, p)
+        .into_iter()
+        .map(|d| if d == 0 { keep } else { 0.0 })
+        .collect()
+}
+
+/// 1 where an element is dropped, 0 where it is kept: one byte per element, so the mask autograd
+/// keeps for the backward pass is a quarter of a float mask's size (attention probabilities are the
+/// largest activations of a step).
+fn dropped(n: usize, p: f64) -> Vec<u8> {
     let words = n.div_ceil(4) as u64;
     let base = STATE.fetch_add(words, Ordering::Relaxed);
     let threshold = (p * 65536.0).round() as u32;
-    let keep = (1.0 / (1.0 - p)) as f32;
-    let mut out = vec![0f32; n];
+    let mut out = vec![0u8; n];
     for (w, chunk) in out.chunks_mut(4).enumerate() {
         let r = splitmix(base.wrapping_add(w as u64));
         for (j, v) in chunk.iter_mut().enumerate() {
             let draw = ((r >> (16 * j)) & 0xFFFF) as u32;
-            *v = if draw >= threshold { keep } else { 0.0 };
+            *v = u8::from(draw < threshold);
         }
     }
     out
 }
 
-/// `x` with dropout applied when `train` and `p > 0` (gradients flow through the mask multiply).
 pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
     if !train || p <= 0.0 {
         return x.shallow_clone();
@@ -49,11 +59,12 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
         // On a GPU libtorch's own dropout is fast, and a CPU-drawn mask would cost a copy per call.
         return x.dropout(p, true);
     }
-    let m = Tensor::from_slice(&mask(x.numel(), p))
+    let drop = Tensor::from_slice(&dropped(x.numel(), p))
         .view(x.size().as_slice())
-        .to_device(x.device())
-        .to_kind(x.kind());
-    x * m
+        .to_kind(tch::Kind::Bool)
+        .to_device(x.device());
+    // The same values as x * {0, 1/(1-p)}: zero the dropped, scale the kept.
+    x.masked_fill(&drop, 0.0) * (1.0 / (1.0 - p))
 }
 
 #[cfg(test)]

@@ -278,6 +278,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
         } else {
             st.bad_epochs += 1;
         }
+        crate::util::release_free_memory();
         st.epoch += 1;
         st.batch_in_epoch = 0;
         (st.epoch_loss_sum, st.epoch_loss_n) = (0.0, 0);

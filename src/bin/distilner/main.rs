@@ -68,6 +68,7 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    distilner::util::bound_cpu_caches();
     let cli = Cli::parse();
     // Before any device is chosen: CUDA's libraries only where a GPU driver exists.
     distilner::util::load_cuda_backend();

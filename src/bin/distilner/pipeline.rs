@@ -80,6 +80,7 @@ pub fn run(a: Args) -> Result<()> {
             exit_after_step: None,
         })?;
     }
+    distilner::util::release_free_memory();
     eprintln!(
         "== 2/3 distil the student (teacher layers {}) ==",
         a.student_layers

@@ -16,6 +16,9 @@ pub enum InputFormat {
     Jsonl,
     /// CoNLL words (first column); a last tag column, if any, is kept as gold.
     Conll,
+    /// Pre-tokenised words with gold tags, read like training data: Parquet, Arrow, JSON Lines
+    /// (`tokens`/`ner_tags`), a dataset directory or a hub id.
+    Dataset,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +27,7 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line: {"text", "entities"}.
     Jsonl,
-    /// `word [GOLD] PRED` lines (CoNLL input only; conlleval-ready when gold is present).
+    /// `word [GOLD] PRED` lines (CoNLL or dataset input; conlleval-ready when gold is present).
     Conll,
 }
 
@@ -46,6 +49,11 @@ pub struct Args {
     aggregation: Strategy,
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
+    /// The split to tag when --input is a dataset directory or hub id.
+    #[arg(long, default_value = "test")]
+    split: String,
+    #[command(flatten)]
+    read: crate::data_flags::ReadFlags,
 }
 
 fn detect(path: &std::path::Path) -> InputFormat {
@@ -53,13 +61,48 @@ fn detect(path: &std::path::Path) -> InputFormat {
         .file_name()
         .map(|s| s.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if name.ends_with(".jsonl") {
+    let tokens_jsonl = || {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.lines().next().map(|l| l.contains("\"tokens\"")))
+            .unwrap_or(false)
+    };
+    if path.is_dir()
+        || [".parquet", ".arrow", ".feather"].iter().any(|e| name.ends_with(e))
+        || (name.ends_with(".jsonl") && tokens_jsonl())
+    {
+        InputFormat::Dataset
+    } else if name.ends_with(".jsonl") {
         InputFormat::Jsonl
     } else if name.ends_with(".conll") || name.starts_with("eng.") || name.ends_with(".iob") {
         InputFormat::Conll
     } else {
         InputFormat::Text
     }
+}
+
+/// Tag pre-tokenised sentences: `word GOLD PRED` lines (CoNLL out) or `{"words", "tags"}` JSON lines.
+fn write_tagged(
+    out: &mut impl Write,
+    l: &distilner::model::Loaded,
+    corpus: &distilner::data::Corpus,
+    opt: &TagOptions,
+    format: OutputFormat,
+) -> Result<()> {
+    let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
+    let tagged = tag_sentences(&l.model, &l.tokenizer, &words, opt)?;
+    for (s, t) in corpus.sentences.iter().zip(tagged) {
+        if format == OutputFormat::Conll {
+            for ((w, g), (lab, _)) in s.words.iter().zip(&s.tags).zip(&t) {
+                writeln!(out, "{w} {g} {}", l.model.labels.name(*lab))?;
+            }
+            writeln!(out)?;
+        } else {
+            let tags: Vec<&str> = t.iter().map(|(lab, _)| l.model.labels.name(*lab)).collect();
+            writeln!(out, "{}", json!({"words": s.words, "tags": tags}))?;
+        }
+    }
+    Ok(())
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -74,6 +117,15 @@ pub fn run(a: Args) -> Result<()> {
         (Some(p), InputFormat::Auto) => detect(p),
         (_, f) => f,
     };
+    if fmt == InputFormat::Dataset {
+        let p = a
+            .input
+            .as_ref()
+            .context("--input-format dataset needs --input FILE")?;
+        let corpus = distilner::data::DataRef::new(p.display().to_string(), &a.split)
+            .load(&a.read.options())?;
+        return write_tagged(&mut out, &l, &corpus, &opt, a.format);
+    }
     if fmt == InputFormat::Conll {
         let p = a
             .input
@@ -98,20 +150,7 @@ pub fn run(a: Args) -> Result<()> {
                 parse_conll(text.as_bytes(), &p.display().to_string())?
             }
         };
-        let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
-        let tagged = tag_sentences(&l.model, &l.tokenizer, &words, &opt)?;
-        for (s, t) in corpus.sentences.iter().zip(tagged) {
-            if a.format == OutputFormat::Conll {
-                for ((w, g), (lab, _)) in s.words.iter().zip(&s.tags).zip(&t) {
-                    writeln!(out, "{w} {g} {}", l.model.labels.name(*lab))?;
-                }
-                writeln!(out)?;
-            } else {
-                let tags: Vec<&str> = t.iter().map(|(lab, _)| l.model.labels.name(*lab)).collect();
-                writeln!(out, "{}", json!({"words": s.words, "tags": tags}))?;
-            }
-        }
-        return Ok(());
+        return write_tagged(&mut out, &l, &corpus, &opt, a.format);
     }
     if a.format == OutputFormat::Conll {
         bail!("--format conll needs CoNLL input (--input FILE --input-format conll)");
