@@ -16,6 +16,11 @@ mod train_flags;
 
 use clap::{Parser, Subcommand};
 
+/// jemalloc for the whole process: with `override_allocator_on_supported_platforms` it also serves
+/// libtorch's own malloc/posix_memalign calls (see Cargo.toml).
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "distilner",
