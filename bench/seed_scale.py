@@ -4,6 +4,9 @@ order (random weights: no hub here), and the PyTorch reference of the seed's dis
   seed_scale.py make VOCAB OUT_DIR
       BertForTokenClassification, 12 x 768, dslim's id2label, the bert-base-cased vocab, saved with
       transformers (model.safetensors + tokenizer files).
+  seed_scale.py step STUDENT_DIR BATCH SEQ [fp32|bf16] [STEPS]
+      One PyTorch training step (forward, CE loss, backward, clip, AdamW) of the 6-layer student on random ids
+      at BATCH x SEQ on the CPU (2 threads), median of STEPS after two untimed; peak memory: /usr/bin/time -v.
   seed_scale.py reference TEACHER_DIR CONLL_DIR OUT_JSON [--epochs 15] [--bs 128] [--lr 6e-5]
       The seed card's recipe in plain PyTorch on the same GPU: DistilBERT-recipe student (teacher layers
       0,2,4,7,9,11), AdamW, linear schedule without warmup, bf16 autocast (the precision distilner uses),
@@ -126,9 +129,31 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
     print(json.dumps(res))
 
 
+def step(sdir, batch, seq, precision="fp32", steps=8):
+    from transformers import AutoModelForTokenClassification
+    torch.set_num_threads(2); torch.manual_seed(0)
+    m = AutoModelForTokenClassification.from_pretrained(sdir).train()
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-4, weight_decay=0.01)
+    ids = torch.randint(28996, (batch, seq)); att = torch.ones_like(ids); lab = torch.randint(9, (batch, seq))
+    times = []
+    for i in range(steps + 2):
+        t = time.time()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits = m(input_ids=ids, attention_mask=att).logits
+        loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), lab.view(-1))
+        opt.zero_grad(set_to_none=True); loss.backward()
+        torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
+        if i >= 2:
+            times.append(time.time() - t)
+    times.sort()
+    print(f"pytorch batch {batch} seq {seq} {precision}: median step {times[len(times) // 2] * 1000:.1f} ms")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
-    if cmd == "make":
+    if cmd == "step":
+        step(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *(sys.argv[5:6] or ["fp32"]), *([int(sys.argv[6])] if len(sys.argv) > 6 else []))
+    elif cmd == "make":
         make(sys.argv[2], sys.argv[3])
     else:
         kw = {}
