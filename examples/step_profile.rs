@@ -72,6 +72,19 @@ fn main() {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         v[v.len() / 2] * 1000.0
     };
-    println!("threads {threads} batch {batch} seq {seq} {p}: median step {:.1} ms; forward", med(&mut fs.iter().zip(&bs).zip(&os).map(|((a, b), c)| a + b + c).collect::<Vec<_>>()) );
-    println!("  median forward {:.1} ms, backward {:.1} ms, adamw+clip {:.1} ms", med(&mut fs), med(&mut bs), med(&mut os));
+    println!(
+        "threads {threads} batch {batch} seq {seq} {p}: median step {:.1} ms; forward",
+        med(&mut fs
+            .iter()
+            .zip(&bs)
+            .zip(&os)
+            .map(|((a, b), c)| a + b + c)
+            .collect::<Vec<_>>())
+    );
+    println!(
+        "  median forward {:.1} ms, backward {:.1} ms, adamw+clip {:.1} ms",
+        med(&mut fs),
+        med(&mut bs),
+        med(&mut os)
+    );
 }

@@ -80,35 +80,6 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_writes_and_free_space() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("a.txt");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        // A failed write (the target is a directory, so the rename fails) leaves no temp file.
-        let sub = d.path().join("sub");
-        std::fs::create_dir(&sub).unwrap();
-        std::fs::write(sub.join("x"), b"x").unwrap();
-        assert!(write_atomic(&sub, b"z").is_err());
-        let names: Vec<_> = std::fs::read_dir(d.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        let free = free_bytes(d.path()).unwrap();
-        assert!(free > 0);
-        check_free_space(d.path(), 1).unwrap();
-        let e = check_free_space(d.path(), free.saturating_mul(4).max(u64::MAX / 2)).unwrap_err();
-        assert!(e.to_string().contains("MB free"), "{e}");
-    }
-}
-
 /// The Hugging Face hub cache, as `huggingface_hub` finds it: `HF_HUB_CACHE`, else `HF_HOME/hub`, else
 /// `~/.cache/huggingface/hub` (hf-hub's own `Cache::from_env` skips `HF_HUB_CACHE`).
 pub fn hf_hub_cache() -> std::path::PathBuf {
@@ -134,8 +105,8 @@ pub fn hf_offline() -> bool {
 
 /// The hub API over the cache `hf_hub_cache` names (and `HF_ENDPOINT`, `HF_TOKEN` as hf-hub reads them).
 pub fn hf_api() -> Result<hf_hub::api::sync::Api, hf_hub::api::sync::ApiError> {
-    let mut b =
-        hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(hf_hub_cache())).with_progress(true);
+    let mut b = hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(hf_hub_cache()))
+        .with_progress(true);
     if let Ok(endpoint) = std::env::var("HF_ENDPOINT") {
         b = b.with_endpoint(endpoint);
     }
@@ -196,5 +167,34 @@ pub fn release_free_memory() {
     // SAFETY: malloc_trim only returns unused heap memory to the OS.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_and_free_space() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        // A failed write (the target is a directory, so the rename fails) leaves no temp file.
+        let sub = d.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("x"), b"x").unwrap();
+        assert!(write_atomic(&sub, b"z").is_err());
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let free = free_bytes(d.path()).unwrap();
+        assert!(free > 0);
+        check_free_space(d.path(), 1).unwrap();
+        let e = check_free_space(d.path(), free.saturating_mul(4).max(u64::MAX / 2)).unwrap_err();
+        assert!(e.to_string().contains("MB free"), "{e}");
     }
 }

@@ -260,7 +260,11 @@ fn hub_ids_resolve_from_the_hf_cache_offline() {
         .env("HF_HUB_OFFLINE", "1")
         .output()
         .unwrap();
-    assert!(o.status.success(), "HF_HUB_CACHE: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "HF_HUB_CACHE: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // Online but the hub unreachable: reported as a failed download, not as a missing model.
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
         .args(["inspect", "acme/missing"])
@@ -270,7 +274,10 @@ fn hub_ids_resolve_from_the_hf_cache_offline() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("the download failed"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("the download failed"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -23,10 +23,30 @@ fn fx() -> Fx {
 impl Fx {
     fn run(&self, cmd: &str, out: &str, extra: &[&str]) -> (bool, String, String, PathBuf) {
         let out = self.work.path().join(out);
-        let model_flag = if cmd == "distill" { "--teacher" } else { "--model" };
-        let mut a = vec![cmd, model_flag, self.model.path().to_str().unwrap(),
-            "--train", self.train.to_str().unwrap(), "--dev", self.dev.to_str().unwrap(), "--test", "none",
-            "--out", out.to_str().unwrap(), "--threads", "1", "--device", "cpu", "--batch-size", "8"];
+        let model_flag = if cmd == "distill" {
+            "--teacher"
+        } else {
+            "--model"
+        };
+        let mut a = vec![
+            cmd,
+            model_flag,
+            self.model.path().to_str().unwrap(),
+            "--train",
+            self.train.to_str().unwrap(),
+            "--dev",
+            self.dev.to_str().unwrap(),
+            "--test",
+            "none",
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+            "--batch-size",
+            "8",
+        ];
         if cmd == "distill" {
             a.extend(["--min-teacher-f1", "0", "--student-layers", "0"]);
         }
@@ -56,10 +76,30 @@ fn hidden_mse_changes_the_loss_from_the_first_step() {
     let f = fx();
     // Student layer 0 matched to teacher layer 1: their outputs differ from the start, so the term
     // adds to the very first loss; ignoring --hidden-mse would leave the losses equal.
-    let base = f.ok("distill", "kd", &["--epochs", "1", "--hidden-layer-map", "1"]);
-    let mse = f.ok("distill", "mse", &["--epochs", "1", "--hidden-mse", "10", "--hidden-layer-map", "1"]);
+    let base = f.ok(
+        "distill",
+        "kd",
+        &["--epochs", "1", "--hidden-layer-map", "1"],
+    );
+    let mse = f.ok(
+        "distill",
+        "mse",
+        &[
+            "--epochs",
+            "1",
+            "--hidden-mse",
+            "10",
+            "--hidden-layer-map",
+            "1",
+        ],
+    );
     let (b, m) = (step_losses(&base), step_losses(&mse));
-    assert!(m[0] > b[0] + 1e-3, "first loss with the MSE term {} vs without {}", m[0], b[0]);
+    assert!(
+        m[0] > b[0] + 1e-3,
+        "first loss with the MSE term {} vs without {}",
+        m[0],
+        b[0]
+    );
     let card = std::fs::read_to_string(mse.join("README.md")).unwrap();
     assert!(card.contains("10·hidden-state MSE"), "{card}");
 }
@@ -70,16 +110,28 @@ fn kd_all_tokens_changes_the_loss() {
     let first = f.ok("distill", "first", &["--epochs", "1"]);
     let all = f.ok("distill", "all", &["--epochs", "1", "--kd-all-tokens"]);
     let (a, b) = (step_losses(&first), step_losses(&all));
-    assert_ne!(a[0], b[0], "KL over every sub-token must differ from KL over first sub-tokens");
-    assert!(std::fs::read_to_string(all.join("README.md")).unwrap().contains("over all real sub-tokens"));
+    assert_ne!(
+        a[0], b[0],
+        "KL over every sub-token must differ from KL over first sub-tokens"
+    );
+    assert!(std::fs::read_to_string(all.join("README.md"))
+        .unwrap()
+        .contains("over all real sub-tokens"));
 }
 
 #[test]
 fn patience_stops_when_dev_f1_stops_rising() {
     let f = fx();
     // A learning rate too small to change dev F1: with patience 1 training stops after epoch 2.
-    let run = f.ok("finetune", "p", &["--epochs", "5", "--lr", "1e-12", "--patience", "1"]);
-    let h = read_json(&run.join("metrics.json"))["history"].as_array().unwrap().len();
+    let run = f.ok(
+        "finetune",
+        "p",
+        &["--epochs", "5", "--lr", "1e-12", "--patience", "1"],
+    );
+    let h = read_json(&run.join("metrics.json"))["history"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(h, 2, "epochs run with --patience 1");
 }
 
@@ -87,27 +139,46 @@ fn patience_stops_when_dev_f1_stops_rising() {
 fn config_file_and_seed_preset_set_the_run() {
     let f = fx();
     let cfg = f.work.path().join("run.toml");
-    std::fs::write(&cfg, "epochs = 1\nlearning_rate = 3e-4\nwarmup_ratio = 0.0\nseed = 7\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "epochs = 1\nlearning_rate = 3e-4\nwarmup_ratio = 0.0\nseed = 7\n",
+    )
+    .unwrap();
     let run = f.ok("finetune", "cfg", &["--config", cfg.to_str().unwrap()]);
     let m = read_json(&run.join("metrics.json"));
     assert_eq!(m["history"].as_array().unwrap().len(), 1);
     assert_eq!(m["config"]["learning_rate"], 3e-4);
     assert_eq!(m["config"]["seed"], 7);
     // Flags on top of the file.
-    let run = f.ok("finetune", "cfg2", &["--config", cfg.to_str().unwrap(), "--seed", "9"]);
+    let run = f.ok(
+        "finetune",
+        "cfg2",
+        &["--config", cfg.to_str().unwrap(), "--seed", "9"],
+    );
     assert_eq!(read_json(&run.join("metrics.json"))["config"]["seed"], 9);
     // --preset seed: the seed card's recipe, resolved and saved (epochs and batch cut by flags on top).
     let run = f.ok("finetune", "seed", &["--preset", "seed", "--epochs", "1"]);
     let saved = std::fs::read_to_string(run.join("train_config.toml")).unwrap();
     let t: toml::Value = toml::from_str(&saved).unwrap();
     assert_eq!(t["learning_rate"].as_float(), Some(6e-5));
-    assert_eq!(t["batch_size"].as_integer(), Some(8), "the flag on top of the preset");
+    assert_eq!(
+        t["batch_size"].as_integer(),
+        Some(8),
+        "the flag on top of the preset"
+    );
     assert_eq!(t["epochs"].as_integer(), Some(1));
     assert_eq!(t["seed"].as_integer(), Some(33));
     assert_eq!(t["warmup_ratio"].as_float(), Some(0.0));
     let card = std::fs::read_to_string(run.join("README.md")).unwrap();
-    assert!(card.contains("- learning_rate: 0.00006") && card.contains("- seed: 33"), "{card}");
-    let (ok, _, err, _) = f.run("finetune", "both", &["--preset", "seed", "--config", cfg.to_str().unwrap()]);
+    assert!(
+        card.contains("- learning_rate: 0.00006") && card.contains("- seed: 33"),
+        "{card}"
+    );
+    let (ok, _, err, _) = f.run(
+        "finetune",
+        "both",
+        &["--preset", "seed", "--config", cfg.to_str().unwrap()],
+    );
     assert!(!ok && err.contains("use one"), "{err}");
 }
 
@@ -115,14 +186,28 @@ fn config_file_and_seed_preset_set_the_run() {
 fn eval_writes_predictions_that_score_the_same() {
     let f = fx();
     let preds = f.work.path().join("preds.txt");
-    let (ok, out, err) = distilner(&["eval", "--model", f.model.path().to_str().unwrap(), "--data",
-        f.dev.to_str().unwrap(), "--write-predictions", preds.to_str().unwrap()]);
+    let (ok, out, err) = distilner(&[
+        "eval",
+        "--model",
+        f.model.path().to_str().unwrap(),
+        "--data",
+        f.dev.to_str().unwrap(),
+        "--write-predictions",
+        preds.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let text = std::fs::read_to_string(&preds).unwrap();
     let lines = text.lines().filter(|l| !l.is_empty()).count();
-    assert_eq!(lines as u64, report["tokens"].as_u64().unwrap(), "one line per word");
-    assert!(text.lines().next().unwrap().split(' ').count() == 3, "word GOLD PRED");
+    assert_eq!(
+        lines as u64,
+        report["tokens"].as_u64().unwrap(),
+        "one line per word"
+    );
+    assert!(
+        text.lines().next().unwrap().split(' ').count() == 3,
+        "word GOLD PRED"
+    );
     let (ok, scored, err) = distilner(&["score", preds.to_str().unwrap(), "--json"]);
     assert!(ok, "{err}");
     let s: serde_json::Value = serde_json::from_str(&scored).unwrap();
@@ -133,14 +218,29 @@ fn eval_writes_predictions_that_score_the_same() {
 #[test]
 fn resume_with_other_data_is_refused() {
     let f = fx();
-    let (ok, _, _, run) = f.run("finetune", "r", &["--epochs", "2", "--save-every", "4", "--exit-after-step", "6"]);
+    let (ok, _, _, run) = f.run(
+        "finetune",
+        "r",
+        &[
+            "--epochs",
+            "2",
+            "--save-every",
+            "4",
+            "--exit-after-step",
+            "6",
+        ],
+    );
     assert!(!ok);
     // Same number of sentences, other sentences.
     let other = f.work.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     let text = std::fs::read_to_string(conll_subset("eng.testb", 120, &other)).unwrap();
     std::fs::write(&f.train, text).unwrap();
-    let (ok, _, err, _) = f.run("finetune", "r", &["--epochs", "2", "--save-every", "4", "--resume"]);
+    let (ok, _, err, _) = f.run(
+        "finetune",
+        "r",
+        &["--epochs", "2", "--save-every", "4", "--resume"],
+    );
     assert!(!ok && err.contains("other data"), "{err}");
     assert!(run.join("checkpoint").exists(), "the saved state is kept");
 }

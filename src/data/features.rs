@@ -63,10 +63,7 @@ fn candidate_dirs(file: &Path) -> Vec<PathBuf> {
 
 /// Pick the config whose name is a component of the file's path, else `default`, else the first
 /// one that has the column.
-fn pick_config<'a>(
-    configs: Vec<(String, Vec<String>)>,
-    file: &Path,
-) -> Option<(String, Vec<String>)> {
+fn pick_config(configs: Vec<(String, Vec<String>)>, file: &Path) -> Option<(String, Vec<String>)> {
     let in_path = |name: &str| file.components().any(|c| c.as_os_str() == name);
     let mut configs = configs;
     if let Some(i) = configs.iter().position(|(n, _)| in_path(n)) {
@@ -164,10 +161,7 @@ fn from_card(dir: &Path, file: &Path, column: &str) -> Option<LabelNames> {
     let (config, names) = pick_config(configs, file)?;
     Some(LabelNames {
         names,
-        origin: format!(
-            "{} (dataset card, config {config})",
-            path.display()
-        ),
+        origin: format!("{} (dataset card, config {config})", path.display()),
     })
 }
 
@@ -257,7 +251,9 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let file = d.path().join("x.jsonl");
         let given: Vec<String> = ["O", "B-PER", "I-PER"].map(String::from).to_vec();
-        let r = resolve(&file, "ner_tags", None, Some(&given)).unwrap().unwrap();
+        let r = resolve(&file, "ner_tags", None, Some(&given))
+            .unwrap()
+            .unwrap();
         assert_eq!(r.origin, "--label-names");
         assert!(resolve(&file, "ner_tags", None, None).unwrap().is_none());
         let info = serde_json::json!({"features": {"ner_tags": {"feature": {"names": ["O", "B-LOC", "I-LOC"], "_type": "ClassLabel"}, "_type": "List"}}});
@@ -266,7 +262,9 @@ mod tests {
         assert!(matches!(e, DataError::LabelNamesConflict { .. }), "{e}");
         let bad: Vec<String> = ["O", "PER"].map(String::from).to_vec();
         std::fs::remove_file(d.path().join("dataset_info.json")).unwrap();
-        let e = resolve(&file, "ner_tags", None, Some(&bad)).unwrap_err().to_string();
+        let e = resolve(&file, "ner_tags", None, Some(&bad))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"PER\"") && e.contains("id 1"), "{e}");
     }
 }

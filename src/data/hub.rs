@@ -50,7 +50,10 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
@@ -110,7 +113,12 @@ pub fn split_files(
             .find(|d| d.join("state.json").is_file());
         return match sub {
             Some(d) => Ok((saved_shards(&d)?, Some(split.to_string()))),
-            None => Err(no_split(spec, split, dir, " among the DatasetDict's splits")),
+            None => Err(no_split(
+                spec,
+                split,
+                dir,
+                " among the DatasetDict's splits",
+            )),
         };
     }
     // One Dataset saved with save_to_disk: the directory is the split.
@@ -137,7 +145,10 @@ pub fn split_files(
         .collect();
     // One format per split: Parquet first (the hub's), then Arrow, then JSON.
     for ext in DATA_EXT {
-        if files.iter().any(|f| f.extension().is_some_and(|e| e == ext)) {
+        if files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == ext))
+        {
             files.retain(|f| f.extension().is_some_and(|e| e == ext));
             break;
         }
@@ -198,7 +209,8 @@ pub fn looks_like_id(s: &str) -> bool {
         && parts.iter().all(|p| {
             !p.is_empty()
                 && !p.starts_with('.')
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         })
         && !s.ends_with(".parquet")
         && !s.ends_with(".arrow")
@@ -222,9 +234,9 @@ fn repo_dir(root: &Path, id: &str, prefix: &str, sep: &str) -> Option<PathBuf> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name().map(|n| n.to_string_lossy().to_string()).is_some_and(|n| {
-                n.starts_with(prefix) && n.ends_with(&suffix)
-            })
+            p.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(&suffix))
         })
         .collect();
     (hits.len() == 1).then(|| hits[0].clone())
@@ -239,7 +251,12 @@ fn hub_snapshot(id: &str) -> Option<PathBuf> {
             return Some(s);
         }
     }
-    newest_dir(std::fs::read_dir(repo.join("snapshots")).ok()?.filter_map(|e| e.ok()).map(|e| e.path()))
+    newest_dir(
+        std::fs::read_dir(repo.join("snapshots"))
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path()),
+    )
 }
 
 fn newest_dir(dirs: impl Iterator<Item = PathBuf>) -> Option<PathBuf> {
@@ -302,7 +319,10 @@ pub fn dataset_files(id: &str, split: &str) -> Result<Vec<PathBuf>, DataError> {
     }
     download(id, split).map_err(|why| DataError::DownloadFailed {
         id: id.into(),
-        why: format!("{why} (not in the local caches either: {})", searched.join(", ")),
+        why: format!(
+            "{why} (not in the local caches either: {})",
+            searched.join(", ")
+        ),
     })
 }
 
@@ -329,7 +349,9 @@ fn download(id: &str, split: &str) -> Result<Vec<PathBuf>, String> {
         }
     }
     if wanted.is_empty() {
-        return Err(format!("the repository has no data files for split {split:?}"));
+        return Err(format!(
+            "the repository has no data files for split {split:?}"
+        ));
     }
     // The card and info files carry the label names of integer tags.
     for meta in ["README.md", "dataset_info.json", "dataset_infos.json"] {
@@ -351,11 +373,17 @@ mod tests {
     fn split_patterns() {
         let t = aliases("train");
         let v = aliases("validation");
-        assert!(in_split(Path::new("conll2003/train-00000-of-00001.parquet"), &t));
+        assert!(in_split(
+            Path::new("conll2003/train-00000-of-00001.parquet"),
+            &t
+        ));
         assert!(in_split(Path::new("conll2003/train/0000.parquet"), &t));
         assert!(in_split(Path::new("conll2003-train.arrow"), &t));
         assert!(in_split(Path::new("dev.jsonl"), &v));
-        assert!(!in_split(Path::new("conll2003/test-00000-of-00001.parquet"), &t));
+        assert!(!in_split(
+            Path::new("conll2003/test-00000-of-00001.parquet"),
+            &t
+        ));
         assert!(!in_split(Path::new("eng.testa"), &aliases("test")));
         assert!(!in_split(Path::new("contest.parquet"), &aliases("test")));
     }

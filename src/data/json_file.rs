@@ -30,7 +30,9 @@ fn row(name: &str, loc: Loc, obj: &Value, sink: &mut RowBuilder) -> Result<(), D
     let Some(map) = obj.as_object() else {
         return Err(DataError::Format {
             path: name.into(),
-            what: format!("{loc}: expected a JSON object like {{\"tokens\": [...], \"ner_tags\": [...]}}"),
+            what: format!(
+                "{loc}: expected a JSON object like {{\"tokens\": [...], \"ner_tags\": [...]}}"
+            ),
         });
     };
     let missing = |col: &str, flag| DataError::MissingColumn {
@@ -45,7 +47,10 @@ fn row(name: &str, loc: Loc, obj: &Value, sink: &mut RowBuilder) -> Result<(), D
     let type_err = |col: &str, expected| DataError::ColumnType {
         path: format!("{name}: {loc}"),
         column: col.into(),
-        found: map.get(col).map(|v| v.to_string().chars().take(60).collect()).unwrap_or_default(),
+        found: map
+            .get(col)
+            .map(|v| v.to_string().chars().take(60).collect())
+            .unwrap_or_default(),
         expected,
     };
     let words = match tokens {
@@ -54,13 +59,18 @@ fn row(name: &str, loc: Loc, obj: &Value, sink: &mut RowBuilder) -> Result<(), D
     };
     let raw = match tags {
         Value::Null => None,
-        v => Some(if let Some(s) = strings(v).filter(|s| s.iter().any(Option::is_some)) {
-            RawTags::Names(s)
-        } else if let Some(i) = ids(v) {
-            RawTags::Ids(i)
-        } else {
-            return Err(type_err(gc, "a list of integers (label ids) or of strings (tag names)"));
-        }),
+        v => Some(
+            if let Some(s) = strings(v).filter(|s| s.iter().any(Option::is_some)) {
+                RawTags::Names(s)
+            } else if let Some(i) = ids(v) {
+                RawTags::Ids(i)
+            } else {
+                return Err(type_err(
+                    gc,
+                    "a list of integers (label ids) or of strings (tag names)",
+                ));
+            },
+        ),
     };
     sink.push(loc, words, raw)
 }
@@ -81,12 +91,20 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Table, DataError> {
     };
     // One whole JSON document (array or {"data": [...]}), else JSON Lines.
     let rows: Vec<(Loc, Value)> = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(a)) => a.into_iter().enumerate().map(|(i, v)| (Loc::Row(i), v)).collect(),
+        Ok(Value::Array(a)) => a
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Loc::Row(i), v))
+            .collect(),
         Ok(Value::Object(o)) if o.get("data").is_some_and(Value::is_array) => {
-            let Some(Value::Array(a)) = o.into_iter().find(|(k, _)| k == "data").map(|(_, v)| v) else {
+            let Some(Value::Array(a)) = o.into_iter().find(|(k, _)| k == "data").map(|(_, v)| v)
+            else {
                 unreachable!()
             };
-            a.into_iter().enumerate().map(|(i, v)| (Loc::Row(i), v)).collect()
+            a.into_iter()
+                .enumerate()
+                .map(|(i, v)| (Loc::Row(i), v))
+                .collect()
         }
         _ => text
             .lines()

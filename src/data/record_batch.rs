@@ -38,17 +38,19 @@ pub fn column_index(
     path: &str,
     flag: &'static str,
 ) -> Result<usize, DataError> {
-    schema.index_of(column).map_err(|_| DataError::MissingColumn {
-        path: path.into(),
-        column: column.into(),
-        available: schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        flag,
-    })
+    schema
+        .index_of(column)
+        .map_err(|_| DataError::MissingColumn {
+            path: path.into(),
+            column: column.into(),
+            available: schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            flag,
+        })
 }
 
 /// Check the two columns' types; returns how tags are stored.

@@ -205,7 +205,10 @@ impl Splits {
         let test = self.test.as_ref().map(|t| t.load(&self.read)).transpose()?;
         let (nt, nd) = (train.sentences.len(), dev.sentences.len());
         let (train, dev) = (train.truncate(max_train), dev.truncate(max_dev));
-        let mut summary = vec![summary("train", &train, nt), summary("validation", &dev, nd)];
+        let mut summary = vec![
+            summary("train", &train, nt),
+            summary("validation", &dev, nd),
+        ];
         if let Some(t) = &test {
             summary.push(self::summary("test", t, t.sentences.len()));
         }
@@ -279,9 +282,15 @@ mod tests {
         assert!(compare_splits(&train, &same, None).is_empty());
         let reordered = corpus(&["B-PER"], Some(&["O", "I-PER", "B-PER"]));
         let notes = compare_splits(&train, &reordered, None);
-        assert!(notes.len() == 1 && notes[0].contains("label names differ"), "{notes:?}");
+        assert!(
+            notes.len() == 1 && notes[0].contains("label names differ"),
+            "{notes:?}"
+        );
         let extra = corpus(&["B-LOC"], None);
         let notes = compare_splits(&train, &same, Some(&extra));
-        assert!(notes.len() == 1 && notes[0].contains("[\"LOC\"]"), "{notes:?}");
+        assert!(
+            notes.len() == 1 && notes[0].contains("[\"LOC\"]"),
+            "{notes:?}"
+        );
     }
 }

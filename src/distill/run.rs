@@ -82,7 +82,13 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         // The teacher's own names already cover the data: score it without the map too. A map that
         // lowers its dev F1 renames labels by position (the seed card's mistake).
         let mapped = std::mem::replace(&mut teacher.model.labels, own_labels.clone());
-        let (own, _) = evaluate(&teacher.model, &teacher.tokenizer, dev_c, &opt, Mode::Default)?;
+        let (own, _) = evaluate(
+            &teacher.model,
+            &teacher.tokenizer,
+            dev_c,
+            &opt,
+            Mode::Default,
+        )?;
         teacher.model.labels = mapped;
         preflight::check_label_map_gain(own.f1, t_dev.f1, &own_labels, &teacher.model.labels)?;
     }

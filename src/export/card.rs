@@ -47,7 +47,11 @@ fn data_section(r: &RunReport) -> String {
             .source
             .files
             .iter()
-            .map(|f| f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+            .map(|f| {
+                f.file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            })
             .collect();
         s += &format!(
             "| {} | {} | {} | {} | {} | {}{cut} | {} |\n",
@@ -68,7 +72,10 @@ fn data_section(r: &RunReport) -> String {
             d.source.label_names_from.as_deref().unwrap_or("?")
         );
     }
-    s += &format!("\nTags were converted to IOB2 for training; labels are matched by name ({:?}).\n", r.labels);
+    s += &format!(
+        "\nTags were converted to IOB2 for training; labels are matched by name ({:?}).\n",
+        r.labels
+    );
     s
 }
 
@@ -105,20 +112,33 @@ pub fn render(r: &RunReport) -> String {
     }
     s += "metrics:\n- precision\n- recall\n- f1\n- accuracy\n";
     s += &format!("model-index:\n- name: {}\n  results:\n  - task:\n      name: Token Classification\n      type: token-classification\n", r.name);
-    s += &format!("    dataset:\n      name: {ds}\n      type: {ds}\n      split: {split}\n    metrics:\n");
+    s += &format!(
+        "    dataset:\n      name: {ds}\n      type: {ds}\n      split: {split}\n    metrics:\n"
+    );
     s += &metric("Precision", "precision", headline.precision);
     s += &metric("Recall", "recall", headline.recall);
     s += &metric("F1", "f1", headline.f1);
     s += &metric("Accuracy", "accuracy", headline.accuracy);
     s += "---\n\n";
     s += &format!("# {}\n\n", r.name);
-    s += &format!("This model is {} [{}]({}) trained on {}, made with distilner.\n", r.what, r.base_model, r.base_model, train.map(split_name).unwrap_or_else(|| ds.clone()));
+    s += &format!(
+        "This model is {} [{}]({}) trained on {}, made with distilner.\n",
+        r.what,
+        r.base_model,
+        r.base_model,
+        train.map(split_name).unwrap_or_else(|| ds.clone())
+    );
     s += &format!("It achieves the following results on the {role} set, {} (entity level, seqeval default mode = conlleval, every word scored):\n", head.map(split_name).unwrap_or_default());
     if let Some(h) = r.history.iter().find(|h| h.epoch == r.best_epoch) {
         s += &format!("- Loss: {:.4} (validation)\n", h.validation_loss);
     }
     s += &summary(headline);
-    let dev_name = r.data.iter().find(|d| d.role == "validation").map(split_name).unwrap_or_default();
+    let dev_name = r
+        .data
+        .iter()
+        .find(|d| d.role == "validation")
+        .map(split_name)
+        .unwrap_or_default();
     s += &format!("\nOn the validation set ({dev_name}): F1 {:.4}, precision {:.4}, recall {:.4}, accuracy {:.4}.\n", r.dev.f1, r.dev.precision, r.dev.recall, r.dev.accuracy);
     s += "\n## Model description\n\n";
     s += &format!(
@@ -141,7 +161,11 @@ pub fn render(r: &RunReport) -> String {
         );
     }
     let types: Vec<&str> = {
-        let mut t: Vec<&str> = r.labels.iter().filter_map(|l| l.split_once('-').map(|x| x.1)).collect();
+        let mut t: Vec<&str> = r
+            .labels
+            .iter()
+            .filter_map(|l| l.split_once('-').map(|x| x.1))
+            .collect();
         t.sort();
         t.dedup();
         t
@@ -205,7 +229,14 @@ pub fn render(r: &RunReport) -> String {
     s += "\n![loss](loss.png) ![dev F1](dev_f1.png)\n";
     let v = super::report::versions();
     s += "\n### Framework versions\n\n";
-    for (k, name) in [("distilner", "distilner"), ("tch", "tch"), ("libtorch", "libtorch"), ("tokenizers", "tokenizers (Rust)"), ("arrow", "arrow (Rust)"), ("parquet", "parquet (Rust)")] {
+    for (k, name) in [
+        ("distilner", "distilner"),
+        ("tch", "tch"),
+        ("libtorch", "libtorch"),
+        ("tokenizers", "tokenizers (Rust)"),
+        ("arrow", "arrow (Rust)"),
+        ("parquet", "parquet (Rust)"),
+    ] {
         s += &format!("- {name} {}\n", v[k].as_str().unwrap_or("unknown"));
     }
     s

@@ -93,7 +93,12 @@ pub fn hardware(device: tch::Device) -> String {
     match device {
         tch::Device::Cuda(i) => {
             let name = std::process::Command::new("nvidia-smi")
-                .args(["--query-gpu=name", "--format=csv,noheader", "-i", &i.to_string()])
+                .args([
+                    "--query-gpu=name",
+                    "--format=csv,noheader",
+                    "-i",
+                    &i.to_string(),
+                ])
                 .output()
                 .ok()
                 .filter(|o| o.status.success())

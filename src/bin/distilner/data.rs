@@ -37,7 +37,8 @@ pub fn run(a: Args) -> Result<()> {
     }
     let opts = read.options();
     let explicit = split.is_some();
-    let splits = split.unwrap_or_else(|| ["train", "validation", "test"].map(String::from).to_vec());
+    let splits =
+        split.unwrap_or_else(|| ["train", "validation", "test"].map(String::from).to_vec());
     let mut rows = Vec::new();
     for f in &files {
         if std::path::Path::new(f).is_file() {

@@ -62,7 +62,8 @@ impl DataFlags {
         Splits {
             train: pick(&self.train, &self.train_split),
             dev: pick(&self.dev, &self.dev_split),
-            test: (self.test.as_deref() != Some("none")).then(|| pick(&self.test, &self.test_split)),
+            test: (self.test.as_deref() != Some("none"))
+                .then(|| pick(&self.test, &self.test_split)),
             read: self.read.options(),
         }
     }

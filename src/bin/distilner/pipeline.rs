@@ -62,7 +62,9 @@ pub fn run(a: Args) -> Result<()> {
     let cfg = a.flags.resolve()?;
     let splits = a.data.splits();
     let Some(test_ref) = splits.test.clone() else {
-        anyhow::bail!("the main job ends with a test report; give it a test split (--test or --test-split)");
+        anyhow::bail!(
+            "the main job ends with a test report; give it a test split (--test or --test-split)"
+        );
     };
     let tdir = a.out.join("teacher");
     let sdir = a.out.join("student");

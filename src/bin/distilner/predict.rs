@@ -68,7 +68,9 @@ fn detect(path: &std::path::Path) -> InputFormat {
             .unwrap_or(false)
     };
     if path.is_dir()
-        || [".parquet", ".arrow", ".feather"].iter().any(|e| name.ends_with(e))
+        || [".parquet", ".arrow", ".feather"]
+            .iter()
+            .any(|e| name.ends_with(e))
         || (name.ends_with(".jsonl") && tokens_jsonl())
     {
         InputFormat::Dataset
