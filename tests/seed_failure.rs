@@ -22,12 +22,42 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
+/// A copy of checkpoint `src` in `dst` with each `classifier.*` tensor passed through `head` (None drops
+/// it) and config.json edited by `cfg`.
+fn rewrite_checkpoint(
+    src: &Path,
+    dst: &Path,
+    head: impl Fn(tch::Tensor) -> Option<tch::Tensor>,
+    cfg: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) {
+    copy_dir(src, dst);
+    let tensors: Vec<(String, tch::Tensor)> =
+        tch::Tensor::read_safetensors(src.join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .filter_map(|(n, t)| {
+                let t = if n.starts_with("classifier.") {
+                    head(t)?
+                } else {
+                    t
+                };
+                Some((n, t))
+            })
+            .collect();
+    tch::Tensor::write_safetensors(&tensors, dst.join("model.safetensors")).unwrap();
+    let mut config = read_json(&src.join("config.json"));
+    cfg(config.as_object_mut().unwrap());
+    std::fs::write(
+        dst.join("config.json"),
+        serde_json::to_string_pretty(&config).unwrap(),
+    )
+    .unwrap();
+}
+
 /// The same model with its classifier rows and id2label reordered to `order` (functionally identical).
 fn permute_head(src: &Path, dst: &Path, order: &[&str]) {
-    copy_dir(src, dst);
-    let mut cfg = read_json(&src.join("config.json"));
-    let id2label = cfg["id2label"].as_object().unwrap().clone();
-    let old: Vec<String> = (0..id2label.len())
+    let id2label = read_json(&src.join("config.json"))["id2label"].clone();
+    let old: Vec<String> = (0..id2label.as_object().unwrap().len())
         .map(|i| id2label[&i.to_string()].as_str().unwrap().to_string())
         .collect();
     assert_eq!(old.len(), order.len(), "labels {old:?}");
@@ -36,60 +66,39 @@ fn permute_head(src: &Path, dst: &Path, order: &[&str]) {
         .map(|l| old.iter().position(|o| o == l).unwrap() as i64)
         .collect();
     let idx = tch::Tensor::from_slice(&idx);
-    let tensors: Vec<(String, tch::Tensor)> =
-        tch::Tensor::read_safetensors(src.join("model.safetensors"))
-            .unwrap()
-            .into_iter()
-            .map(|(n, t)| {
-                let t = if n.starts_with("classifier.") {
-                    t.index_select(0, &idx)
-                } else {
-                    t
-                };
-                (n, t)
-            })
-            .collect();
-    tch::Tensor::write_safetensors(&tensors, dst.join("model.safetensors")).unwrap();
-    cfg["id2label"] = serde_json::Value::Object(
-        order
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i.to_string(), serde_json::Value::from(*l)))
-            .collect(),
+    rewrite_checkpoint(
+        src,
+        dst,
+        |t| Some(t.index_select(0, &idx)),
+        |cfg| {
+            let enumerate = || order.iter().enumerate();
+            cfg.insert(
+                "id2label".into(),
+                enumerate()
+                    .map(|(i, l)| (i.to_string(), serde_json::Value::from(*l)))
+                    .collect(),
+            );
+            cfg.insert(
+                "label2id".into(),
+                enumerate()
+                    .map(|(i, l)| (l.to_string(), serde_json::Value::from(i)))
+                    .collect(),
+            );
+        },
     );
-    cfg["label2id"] = serde_json::Value::Object(
-        order
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.to_string(), serde_json::Value::from(i)))
-            .collect(),
-    );
-    std::fs::write(
-        dst.join("config.json"),
-        serde_json::to_string_pretty(&cfg).unwrap(),
-    )
-    .unwrap();
 }
 
 /// The same checkpoint without a classifier or labels (a bare encoder, like a hub base model).
 fn strip_head(src: &Path, dst: &Path) {
-    copy_dir(src, dst);
-    let tensors: Vec<(String, tch::Tensor)> =
-        tch::Tensor::read_safetensors(src.join("model.safetensors"))
-            .unwrap()
-            .into_iter()
-            .filter(|(n, _)| !n.starts_with("classifier."))
-            .collect();
-    tch::Tensor::write_safetensors(&tensors, dst.join("model.safetensors")).unwrap();
-    let mut cfg = read_json(&src.join("config.json"));
-    let o = cfg.as_object_mut().unwrap();
-    o.remove("id2label");
-    o.remove("label2id");
-    std::fs::write(
-        dst.join("config.json"),
-        serde_json::to_string_pretty(&cfg).unwrap(),
-    )
-    .unwrap();
+    rewrite_checkpoint(
+        src,
+        dst,
+        |_| None,
+        |cfg| {
+            cfg.remove("id2label");
+            cfg.remove("label2id");
+        },
+    );
 }
 
 /// Scores and per-epoch results of a run: labels are names, so these must not depend on label order.

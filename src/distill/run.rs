@@ -66,13 +66,9 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         stride: a.cfg.stride,
         batch_size: a.cfg.eval_batch_size,
     };
-    let (t_dev, _) = evaluate(
-        &teacher.model,
-        &teacher.tokenizer,
-        dev_c,
-        &opt,
-        Mode::Default,
-    )?;
+    let dev_report =
+        |t: &crate::model::Loaded| evaluate(&t.model, &t.tokenizer, dev_c, &opt, Mode::Default);
+    let (t_dev, _) = dev_report(&teacher)?;
     eprintln!(
         "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
         preflight::mapping_table(&data_labels, &teacher.model.labels),
@@ -82,13 +78,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         // The teacher's own names already cover the data: score it without the map too. A map that
         // lowers its dev F1 renames labels by position (the seed card's mistake).
         let mapped = std::mem::replace(&mut teacher.model.labels, own_labels.clone());
-        let (own, _) = evaluate(
-            &teacher.model,
-            &teacher.tokenizer,
-            dev_c,
-            &opt,
-            Mode::Default,
-        )?;
+        let (own, _) = dev_report(&teacher)?;
         teacher.model.labels = mapped;
         preflight::check_label_map_gain(own.f1, t_dev.f1, &own_labels, &teacher.model.labels)?;
     }

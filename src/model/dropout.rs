@@ -26,23 +26,23 @@ fn mask(n: usize, p: f64) -> Vec<f32> {
     let keep = (1.0 / (1.0 - p)) as f32;
     dropped(n, p)
         .into_iter()
-        .map(|d| if d == 0 { keep } else { 0.0 })
+        .map(|d| if d { 0.0 } else { keep })
         .collect()
 }
 
-/// 1 where an element is dropped, 0 where it is kept: one byte per element, so the mask autograd
+/// True where an element is dropped: one byte per element, so the mask autograd
 /// keeps for the backward pass is a quarter of a float mask's size (attention probabilities are the
 /// largest activations of a step).
-fn dropped(n: usize, p: f64) -> Vec<u8> {
+fn dropped(n: usize, p: f64) -> Vec<bool> {
     let words = n.div_ceil(4) as u64;
     let base = STATE.fetch_add(words, Ordering::Relaxed);
     let threshold = (p * 65536.0).round() as u32;
-    let mut out = vec![0u8; n];
+    let mut out = vec![false; n];
     for (w, chunk) in out.chunks_mut(4).enumerate() {
         let r = splitmix(base.wrapping_add(w as u64));
         for (j, v) in chunk.iter_mut().enumerate() {
             let draw = ((r >> (16 * j)) & 0xFFFF) as u32;
-            *v = u8::from(draw < threshold);
+            *v = draw < threshold;
         }
     }
     out
@@ -61,7 +61,6 @@ pub fn dropout(x: &Tensor, p: f64, train: bool) -> Tensor {
     }
     let drop = Tensor::from_slice(&dropped(x.numel(), p))
         .view(x.size().as_slice())
-        .to_kind(tch::Kind::Bool)
         .to_device(x.device());
     // The same values as x * {0, 1/(1-p)}: zero the dropped, scale the kept.
     x.masked_fill(&drop, 0.0) * (1.0 / (1.0 - p))
