@@ -198,3 +198,46 @@ mod tests {
         assert!(e.to_string().contains("MB free"), "{e}");
     }
 }
+
+/// The device a run actually used, in words.
+pub fn hardware(device: tch::Device) -> String {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    match device {
+        tch::Device::Cuda(i) => {
+            let name = std::process::Command::new("nvidia-smi")
+                .args([
+                    "--query-gpu=name",
+                    "--format=csv,noheader",
+                    "-i",
+                    &i.to_string(),
+                ])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|n| !n.is_empty());
+            format!(
+                "CUDA GPU {i}{} ({} visible)",
+                name.map(|n| format!(", {n}")).unwrap_or_default(),
+                tch::Cuda::device_count()
+            )
+        }
+        _ => {
+            let model = std::fs::read_to_string("/proc/cpuinfo")
+                .ok()
+                .and_then(|c| {
+                    c.lines()
+                        .find_map(|l| l.strip_prefix("model name"))
+                        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+                })
+                .unwrap_or_else(|| "unknown model".into());
+            format!(
+                "CPU ({model}), {} intra-op thread(s) of {cores} cores",
+                tch::get_num_threads()
+            )
+        }
+    }
+}
+

@@ -2,7 +2,9 @@
 //! exactly what recomputing them every step would give) and kept on the training device.
 use crate::infer::tagger::pad_batch;
 use crate::model::TokenClassifier;
+use crate::train::dist::Dist;
 use crate::train::Example;
+use anyhow::Result;
 use indicatif::ProgressBar;
 use tch::{Device, Kind, Tensor};
 
@@ -12,22 +14,35 @@ pub struct TeacherCache {
 }
 
 impl TeacherCache {
-    /// `col_map[j]` = teacher label id for student label j (mapped by name in preflight).
+    /// `col_map[j]` = teacher label id for student label j (mapped by name in preflight). In a
+    /// torchrun group each rank runs every `world`-th batch of the one-process order (so each
+    /// example's logits come from the very batch one process would put it in) and the shares are
+    /// summed into every rank's copy.
     pub fn build(
         teacher: &TokenClassifier,
         examples: &[Example],
         col_map: &[usize],
         pad: i64,
         batch_size: usize,
-    ) -> Self {
+        dist: Option<&Dist>,
+    ) -> Result<Self> {
+        let (rank, world) = dist.map_or((0, 1), |d| (d.rank(), d.world_size()));
         let mut order: Vec<usize> = (0..examples.len()).collect();
         order.sort_by_key(|&i| examples[i].input_ids.len());
         let idx = Tensor::from_slice(&col_map.iter().map(|&c| c as i64).collect::<Vec<_>>())
             .to_device(teacher.device());
         let mut logits: Vec<Option<Tensor>> = (0..examples.len()).map(|_| None).collect();
-        let pb = ProgressBar::new(examples.len() as u64).with_prefix("teacher logits");
+        let pb = if rank == 0 {
+            ProgressBar::new(examples.len() as u64)
+        } else {
+            ProgressBar::hidden()
+        }
+        .with_prefix("teacher logits");
         tch::no_grad(|| {
-            for chunk in order.chunks(batch_size.max(1)) {
+            for (c, chunk) in order.chunks(batch_size.max(1)).enumerate() {
+                if c % world != rank {
+                    continue;
+                }
                 let rows: Vec<&[i64]> = chunk
                     .iter()
                     .map(|&i| examples[i].input_ids.as_slice())
@@ -45,16 +60,44 @@ impl TeacherCache {
                             .copy(),
                     );
                 }
-                pb.inc(chunk.len() as u64);
+                pb.inc((chunk.len() * world) as u64);
             }
         });
         pb.finish_and_clear();
-        TeacherCache {
-            logits: logits
-                .into_iter()
-                .map(|t| t.expect("every example cached"))
-                .collect(),
+        let Some(d) = dist else {
+            return Ok(TeacherCache {
+                logits: logits
+                    .into_iter()
+                    .map(|t| t.expect("every example cached"))
+                    .collect(),
+            });
+        };
+        // One buffer holds every example's rows; each rank fills its own and zeros elsewhere, so
+        // the sum over ranks is every rank's full cache (x + 0 = x exactly).
+        let n = col_map.len() as i64;
+        let lens: Vec<i64> = examples.iter().map(|e| e.input_ids.len() as i64).collect();
+        let rows: i64 = lens.iter().sum();
+        let flat = d.shared((rows * n) as usize, Kind::Float, d.device)?;
+        let mut off = 0i64;
+        for (t, &len) in logits.iter().zip(&lens) {
+            if let Some(t) = t {
+                flat.tensor.narrow(0, off * n, len * n).copy_(&t.reshape([-1]));
+            }
+            off += len;
         }
+        d.all_reduce(&flat)?;
+        let all = flat.tensor.view([rows, n]).to_device(teacher.device()).copy();
+        d.free(flat)?;
+        let mut off = 0i64;
+        let logits = lens
+            .iter()
+            .map(|&len| {
+                let t = all.narrow(0, off, len);
+                off += len;
+                t
+            })
+            .collect();
+        Ok(TeacherCache { logits })
     }
 
     /// Teacher logits for a batch, padded to `seq` positions: [batch, seq, labels].

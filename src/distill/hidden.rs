@@ -24,7 +24,8 @@ impl Objective for WithHiddenMse<'_> {
             let h = s.size()[2];
             let s = s.view([-1, h]).index_select(0, &keep);
             let th = t.hidden_states[tl + 1].view([-1, h]).index_select(0, &keep);
-            total += s.mse_loss(&th, tch::Reduction::Mean);
+            // Summed, then divided by the global batch's real tokens × hidden: MSE's mean.
+            total += s.mse_loss(&th, tch::Reduction::Sum) / (batch.tokens_total * h as f64);
         }
         base + total * (self.weight / self.layer_map.len().max(1) as f64)
     }

@@ -16,10 +16,15 @@ pub struct KdObjective<'a> {
 /// Batch-mean KL(p_t ‖ p_s)·T² over rows of `s`, `t` ([n, labels]); `torch`'s `kl_div(batchmean)`.
 pub fn kl_t2(s: &Tensor, t: &Tensor, temperature: f64) -> Tensor {
     let n = s.size()[0].max(1) as f64;
+    kl_t2_sum(s, t, temperature) / n
+}
+
+/// KL(p_t ‖ p_s)·T² summed over rows.
+pub fn kl_t2_sum(s: &Tensor, t: &Tensor, temperature: f64) -> Tensor {
     let log_ps = (s / temperature).log_softmax(-1, Kind::Float);
     let log_pt = (t / temperature).log_softmax(-1, Kind::Float);
     let kl = (log_pt.exp() * (&log_pt - log_ps)).sum(Kind::Float);
-    kl / n * (temperature * temperature)
+    kl * (temperature * temperature)
 }
 
 impl Objective for KdObjective<'_> {
@@ -35,11 +40,17 @@ impl Objective for KdObjective<'_> {
         let keep = keep.view([-1]).nonzero().squeeze_dim(1);
         let s = out.logits.view([-1, n]).index_select(0, &keep);
         let t = teacher.view([-1, n]).index_select(0, &keep);
-        let kd = kl_t2(&s, &t, self.temperature);
+        // Sums over this shard divided by the global batch's counts: its share of the batch mean.
+        let rows = if self.all_tokens {
+            batch.tokens_total
+        } else {
+            batch.labelled_total
+        };
+        let kd = kl_t2_sum(&s, &t, self.temperature) / rows;
         if self.alpha >= 1.0 {
             return kd;
         }
-        let ce = TokenClassifier::loss(&out.logits, &batch.labels);
+        let ce = TokenClassifier::loss_sum(&out.logits, &batch.labels) / batch.labelled_total;
         kd * self.alpha + ce * (1.0 - self.alpha)
     }
     fn name(&self) -> &'static str {

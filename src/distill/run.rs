@@ -9,7 +9,7 @@ use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::student::{build_student, default_layers};
 use crate::model::{hub, load_dir, Head};
-use crate::train::finetune::{check_output_dir, corpus_labels};
+use crate::train::finetune::{check_output_dir, corpus_labels, run_device};
 use crate::train::{prepare_splits, trainer, TrainConfig};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -35,16 +35,24 @@ pub struct DistillArgs {
     pub resume: bool,
     pub nan_at_step: Option<usize>,
     pub exit_after_step: Option<usize>,
+    pub hang_after_step: Option<usize>,
+    /// The torchrun group, when started by torchrun.
+    pub dist: Option<std::sync::Arc<crate::train::dist::Dist>>,
 }
 
-pub fn run(a: DistillArgs) -> Result<RunReport> {
+/// The run's report; `None` on ranks other than 0, which write nothing.
+pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     a.cfg.validate()?;
     if !(0.0..=1.0).contains(&a.alpha) || a.temperature <= 0.0 {
         bail!("--alpha must be in [0, 1] and --temperature positive");
     }
-    check_output_dir(&a.out)?;
+    let dist = a.dist.as_deref();
+    let main = dist.is_none_or(|d| d.is_main());
+    if main {
+        check_output_dir(&a.out)?;
+    }
     tch::set_num_threads(a.cfg.threads as i32);
-    let device = a.cfg.device();
+    let device = run_device(&a.cfg, dist);
     let data = a
         .data
         .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
@@ -66,24 +74,37 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         stride: a.cfg.stride,
         batch_size: a.cfg.eval_batch_size,
     };
-    let dev_report =
-        |t: &crate::model::Loaded| evaluate(&t.model, &t.tokenizer, dev_c, &opt, Mode::Default);
-    let (t_dev, _) = dev_report(&teacher)?;
+    // Rank 0 scores the teacher on dev and tells the others (one process: itself).
+    let dev_f1 = |t: &crate::model::Loaded| -> Result<f64> {
+        let f1 = if main {
+            evaluate(&t.model, &t.tokenizer, dev_c, &opt, Mode::Default)?.0.f1
+        } else {
+            0.0
+        };
+        match dist {
+            Some(d) => Ok(d
+                .broadcast_json(serde_json::json!(f1))?
+                .as_f64()
+                .unwrap_or(f64::NAN)),
+            None => Ok(f1),
+        }
+    };
+    let t_dev_f1 = dev_f1(&teacher)?;
     eprintln!(
         "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
         preflight::mapping_table(&data_labels, &teacher.model.labels),
-        t_dev.f1
+        t_dev_f1
     );
     if a.label_map.is_some() && preflight::check_labels(&data_labels, &own_labels).is_ok() {
         // The teacher's own names already cover the data: score it without the map too. A map that
         // lowers its dev F1 renames labels by position (the seed card's mistake).
         let mapped = std::mem::replace(&mut teacher.model.labels, own_labels.clone());
-        let (own, _) = dev_report(&teacher)?;
+        let own = dev_f1(&teacher)?;
         teacher.model.labels = mapped;
-        preflight::check_label_map_gain(own.f1, t_dev.f1, &own_labels, &teacher.model.labels)?;
+        preflight::check_label_map_gain(own, t_dev_f1, &own_labels, &teacher.model.labels)?;
     }
     preflight::check_teacher_f1(
-        t_dev.f1,
+        t_dev_f1,
         a.min_teacher_f1,
         &data_labels,
         &teacher.model.labels,
@@ -131,6 +152,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         a.cfg.label_all_subtokens,
     )?;
     let teacher_test = test_c
+        .filter(|_| main)
         .map(|c| {
             evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)
         })
@@ -140,6 +162,10 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     teacher
         .model
         .set_inference_precision(a.cfg.precision(device));
+    if let Some(d) = dist {
+        // Before the cache's collectives, which assume the same examples everywhere.
+        d.agree("data", &crate::train::batches::digest(&train, &dev))?;
+    }
     let t0 = std::time::Instant::now();
     let cache = TeacherCache::build(
         &teacher.model,
@@ -147,7 +173,8 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         &col_map,
         teacher.tokenizer.pad_id,
         a.cfg.eval_batch_size,
-    );
+        dist,
+    )?;
     let cache_seconds = t0.elapsed().as_secs_f64();
     eprintln!(
         "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s ({:.1} MB)",
@@ -158,7 +185,7 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         name: a.teacher.clone(),
         layers: teacher.model.config.layers,
         parameters: teacher.model.num_parameters(),
-        dev_f1: t_dev.f1,
+        dev_f1: t_dev_f1,
         test_f1: teacher_test.unwrap_or(f64::NAN),
     };
     let kd = KdObjective {
@@ -214,7 +241,12 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
         resume: a.resume,
         nan_at_step: a.nan_at_step,
         exit_after_step: a.exit_after_step,
+        hang_after_step: a.hang_after_step,
+        dist,
     })?;
+    if !main {
+        return Ok(None);
+    }
     let kd_text = format!(
             "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({cache_seconds:.0} s)",
             if a.kd_all_tokens { "all real" } else { "labelled" },
@@ -233,5 +265,5 @@ pub fn run(a: DistillArgs) -> Result<RunReport> {
     };
     let report = report_kept(&a.out, &a.cfg, &out, dev_c, test_c, origin)?;
     write_run_report(&a.out, &report)?;
-    Ok(report)
+    Ok(Some(report))
 }

@@ -193,10 +193,27 @@ pub fn render(r: &RunReport) -> String {
     if let Some(kd) = &r.kd {
         s += &format!("- distillation: {kd}\n");
     }
-    s += &format!(
-        "- training time: {:.0} s on {}\n",
-        r.train_seconds, r.hardware
-    );
+    let p = &r.parallel;
+    if p.world_size > 1 {
+        s += &format!(
+            "- training time: {:.0} s, data-parallel over {} processes (torch.distributed, {}; global batch {} split across them): {}\n",
+            r.train_seconds,
+            p.world_size,
+            p.backend,
+            r.config.batch_size,
+            p.devices
+                .iter()
+                .enumerate()
+                .map(|(i, d)| format!("rank {i} on {d}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    } else {
+        s += &format!(
+            "- training time: {:.0} s in one process on {}\n",
+            r.train_seconds, r.hardware
+        );
+    }
     s += "\n### Training results\n\n| Training Loss | Epoch | Step | Validation Loss | Precision | Recall | F1 | Accuracy |\n";
     s +=
         "|:-------------:|:-----:|:----:|:---------------:|:---------:|:------:|:--:|:--------:|\n";

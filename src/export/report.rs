@@ -42,6 +42,8 @@ pub struct RunReport {
     pub mixed_precision_used: bool,
     /// The splits actually read: dataset, split, format, files, sizes, label names.
     pub data: Vec<SplitSummary>,
+    /// How many processes trained the model, with which backend, on which devices.
+    pub parallel: crate::train::Parallel,
     #[serde(skip)]
     pub losses: Vec<(usize, f64, f64)>,
 }
@@ -61,6 +63,9 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
         "config": r.config,
         "data": r.data,
         "device": r.hardware,
+        "world_size": r.parallel.world_size,
+        "backend": r.parallel.backend,
+        "devices": r.parallel.devices,
         "precision": if r.mixed_precision_used { "bf16 mixed precision (fp32 master weights)" } else { "fp32" },
         "versions": versions(),
     });
@@ -85,47 +90,7 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     Ok(())
 }
 
-/// The device a run actually used, in words.
-pub fn hardware(device: tch::Device) -> String {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    match device {
-        tch::Device::Cuda(i) => {
-            let name = std::process::Command::new("nvidia-smi")
-                .args([
-                    "--query-gpu=name",
-                    "--format=csv,noheader",
-                    "-i",
-                    &i.to_string(),
-                ])
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-                .filter(|n| !n.is_empty());
-            format!(
-                "CUDA GPU {i}{} ({} visible)",
-                name.map(|n| format!(", {n}")).unwrap_or_default(),
-                tch::Cuda::device_count()
-            )
-        }
-        _ => {
-            let model = std::fs::read_to_string("/proc/cpuinfo")
-                .ok()
-                .and_then(|c| {
-                    c.lines()
-                        .find_map(|l| l.strip_prefix("model name"))
-                        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
-                })
-                .unwrap_or_else(|| "unknown model".into());
-            format!(
-                "CPU ({model}), {} intra-op thread(s) of {cores} cores",
-                tch::get_num_threads()
-            )
-        }
-    }
-}
+pub use crate::util::hardware;
 
 /// Versions of what this build links, read from Cargo.lock and libtorch's version file at build time.
 pub fn versions() -> serde_json::Value {
@@ -196,5 +161,6 @@ pub fn report_kept(
         mixed_precision_used: cfg.precision(m.device()) == crate::model::Precision::Bf16,
         losses: out.losses.clone(),
         data: origin.data,
+        parallel: out.parallel.clone(),
     })
 }

@@ -143,13 +143,18 @@ impl TokenClassifier {
 
     /// Mean cross-entropy over positions whose label is not -100 (as HF computes `loss`).
     pub fn loss(logits: &Tensor, labels: &Tensor) -> Tensor {
+        Self::loss_with(logits, labels, tch::Reduction::Mean)
+    }
+
+    /// Cross-entropy summed over labelled sub-tokens (a shard's part of a global batch's mean).
+    pub fn loss_sum(logits: &Tensor, labels: &Tensor) -> Tensor {
+        Self::loss_with(logits, labels, tch::Reduction::Sum)
+    }
+
+    fn loss_with(logits: &Tensor, labels: &Tensor, r: tch::Reduction) -> Tensor {
         let n = logits.size()[2];
-        logits.view([-1, n]).cross_entropy_loss::<Tensor>(
-            &labels.view([-1]),
-            None,
-            tch::Reduction::Mean,
-            -100,
-            0.0,
-        )
+        logits
+            .view([-1, n])
+            .cross_entropy_loss::<Tensor>(&labels.view([-1]), None, r, -100, 0.0)
     }
 }

@@ -20,6 +20,13 @@ pub struct Batch {
     pub labels: Tensor,
     /// Example indices, for per-example caches (teacher logits).
     pub index: Vec<usize>,
+    /// The *global* batch's labelled sub-tokens and real tokens: losses are sums over this batch
+    /// divided by these, so the shards of one global batch add up to its mean (one process: the
+    /// shard is the batch, and this is the plain mean).
+    pub labelled_total: f64,
+    pub tokens_total: f64,
+    /// The global batch row of this batch's first row (dropout masks are keyed by it).
+    pub first_row: usize,
 }
 
 /// Encode a corpus into examples; tags are mapped to `labels` by name (a tag the model does not know
@@ -75,6 +82,25 @@ pub fn prepare_splits(
     ))
 }
 
+/// Sizes and a hash of training and dev examples (token ids and labels), one per line.
+pub fn digest(train: &[Example], dev: &[Example]) -> String {
+    use std::hash::{Hash, Hasher};
+    // DefaultHasher::new() has fixed keys; a new Rust release may change it, which at worst refuses a
+    // resume across a toolchain upgrade.
+    let mut h = std::hash::DefaultHasher::new();
+    for e in train.iter().chain(dev) {
+        e.input_ids.hash(&mut h);
+        e.labels.hash(&mut h);
+    }
+    format!(
+        "training examples = {}\ntraining tokens = {}\ndev examples = {}\nexamples hash = {:016x}",
+        train.len(),
+        train.iter().map(|e| e.input_ids.len()).sum::<usize>(),
+        dev.len(),
+        h.finish()
+    )
+}
+
 /// The batches of one epoch: shuffle, sort by length inside chunks of 50 batches (little padding),
 /// then shuffle the batches. A function of (seed, epoch) only, so a resumed run sees the same order.
 pub fn epoch_batches(
@@ -95,7 +121,32 @@ pub fn epoch_batches(
     batches
 }
 
-pub fn make_batch(examples: &[Example], index: &[usize], pad: i64, device: Device) -> Batch {
+/// Rank `rank`'s contiguous share of a global batch (of `world` ranks): rows [B·r/W, B·(r+1)/W).
+pub fn shard(global: &[usize], rank: usize, world: usize) -> (usize, &[usize]) {
+    let n = global.len();
+    let (a, b) = (n * rank / world, n * (rank + 1) / world);
+    (a, &global[a..b])
+}
+
+/// This rank's batch of the global batch `global` (the whole of it for one process).
+pub fn make_batch(
+    examples: &[Example],
+    global: &[usize],
+    (rank, world): (usize, usize),
+    pad: i64,
+    device: Device,
+) -> Batch {
+    let labelled_total = global
+        .iter()
+        .map(|&i| examples[i].labels.iter().filter(|&&l| l != -100).count())
+        .sum::<usize>()
+        .max(1) as f64;
+    let tokens_total = global
+        .iter()
+        .map(|&i| examples[i].input_ids.len())
+        .sum::<usize>()
+        .max(1) as f64;
+    let (first_row, index) = shard(global, rank, world);
     let rows: Vec<&[i64]> = index
         .iter()
         .map(|&i| examples[i].input_ids.as_slice())
@@ -115,6 +166,9 @@ pub fn make_batch(examples: &[Example], index: &[usize], pad: i64, device: Devic
         mask,
         labels,
         index: index.to_vec(),
+        labelled_total,
+        tokens_total,
+        first_row,
     }
 }
 
@@ -130,5 +184,19 @@ mod tests {
         let mut all: Vec<usize> = a.concat();
         all.sort();
         assert_eq!(all, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn shards_cover_the_global_batch_once_in_order() {
+        let g: Vec<usize> = (100..107).collect();
+        for world in 1..=8 {
+            let mut all = Vec::new();
+            for r in 0..world {
+                let (first, s) = shard(&g, r, world);
+                assert_eq!(first, all.len());
+                all.extend_from_slice(s);
+            }
+            assert_eq!(all, g, "world {world}");
+        }
     }
 }

@@ -7,7 +7,7 @@ pub struct CrossEntropy;
 
 impl Objective for CrossEntropy {
     fn loss(&self, out: &Output, batch: &Batch) -> Tensor {
-        TokenClassifier::loss(&out.logits, &batch.labels)
+        TokenClassifier::loss_sum(&out.logits, &batch.labels) / batch.labelled_total
     }
     fn name(&self) -> &'static str {
         "cross-entropy"

@@ -4,6 +4,7 @@ use crate::data::{Corpus, LabelSet, Splits};
 use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
+use super::dist::Dist;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -15,6 +16,9 @@ pub struct FinetuneArgs {
     pub resume: bool,
     pub nan_at_step: Option<usize>,
     pub exit_after_step: Option<usize>,
+    pub hang_after_step: Option<usize>,
+    /// The torchrun group, when started by torchrun.
+    pub dist: Option<std::sync::Arc<Dist>>,
 }
 
 /// Labels of a corpus, IOB2 (`O`, then `B-`/`I-` per type).
@@ -42,9 +46,14 @@ pub fn check_output_dir(out: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run(a: FinetuneArgs) -> Result<RunReport> {
+/// The run's report; `None` on ranks other than 0, which write nothing.
+pub fn run(a: FinetuneArgs) -> Result<Option<RunReport>> {
     a.cfg.validate()?;
-    check_output_dir(&a.out)?;
+    let dist = a.dist.as_deref();
+    let main = dist.is_none_or(|d| d.is_main());
+    if main {
+        check_output_dir(&a.out)?;
+    }
     tch::set_num_threads(a.cfg.threads as i32);
     let data = a
         .data
@@ -60,7 +69,7 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
     let labels = corpus_labels(train_c);
     let dir = hub::resolve(&a.model)?;
     tch::manual_seed(a.cfg.seed as i64);
-    let mut loaded = load_dir(&dir, Head::ForLabels(&labels), a.cfg.device())?;
+    let mut loaded = load_dir(&dir, Head::ForLabels(&labels), run_device(&a.cfg, dist))?;
     eprintln!(
         "[finetune] {} ({} layers, {} parameters); {} head with labels {:?}",
         dir.display(),
@@ -101,7 +110,12 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
         resume: a.resume,
         nan_at_step: a.nan_at_step,
         exit_after_step: a.exit_after_step,
+        hang_after_step: a.hang_after_step,
+        dist,
     })?;
+    if !main {
+        return Ok(None);
+    }
     let origin = Origin {
         what: "a fine-tuned version of",
         base_model: a.model.clone(),
@@ -112,5 +126,10 @@ pub fn run(a: FinetuneArgs) -> Result<RunReport> {
     };
     let report = report_kept(&a.out, &a.cfg, &out, dev_c, test_c, origin)?;
     write_run_report(&a.out, &report)?;
-    Ok(report)
+    Ok(Some(report))
+}
+
+/// The training device: the configured one, or under torchrun on CUDA, the local rank's GPU.
+pub fn run_device(cfg: &TrainConfig, dist: Option<&Dist>) -> tch::Device {
+    dist.map_or_else(|| cfg.device(), |d| d.device)
 }

@@ -3,6 +3,7 @@
 pub mod batches;
 pub mod ce;
 pub mod config;
+pub mod dist;
 pub mod finetune;
 pub mod optim;
 pub mod state;
@@ -10,7 +11,7 @@ pub mod trainer;
 
 pub use batches::{prepare, prepare_splits, Batch, Example};
 pub use config::TrainConfig;
-pub use trainer::{train, EpochLog, TrainOutcome};
+pub use trainer::{train, EpochLog, Parallel, TrainOutcome};
 
 use crate::model::Output;
 use tch::Tensor;

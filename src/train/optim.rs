@@ -40,6 +40,11 @@ impl AdamW {
         }
     }
 
+    /// The parameters, in the order of `names`, `m` and `v`.
+    pub fn params(&self) -> impl Iterator<Item = &Tensor> {
+        self.params.iter().map(|(_, p, _)| p)
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.params.iter().map(|(n, _, _)| n.as_str())
     }

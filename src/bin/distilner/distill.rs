@@ -51,13 +51,15 @@ pub fn run(a: Args) -> Result<()> {
         Some(s) => Some(parse_layers(s, usize::MAX)?),
         None => None,
     };
+    let cfg = a.flags.resolve()?;
+    let g = a.flags.group(&cfg)?;
     let r = distill(DistillArgs {
         teacher: a.teacher,
         student_layers: layers,
         student: a.student,
         data: a.data.splits(),
         out: a.out.clone(),
-        cfg: a.flags.resolve()?,
+        cfg,
         alpha: a.alpha,
         temperature: a.temperature,
         kd_all_tokens: a.kd_all_tokens,
@@ -68,10 +70,15 @@ pub fn run(a: Args) -> Result<()> {
         },
         label_map: a.label_map,
         min_teacher_f1: a.min_teacher_f1,
-        resume: a.flags.resume,
+        resume: g.resume,
         nan_at_step: a.flags.inject_nan_at_step,
-        exit_after_step: a.flags.exit_after_step,
+        exit_after_step: g.exit_after_step,
+        hang_after_step: g.hang_after_step,
+        dist: g.dist,
     })?;
+    let Some(r) = r else {
+        return Ok(()); // not rank 0: rank 0 reports
+    };
     let t = r.teacher.as_ref().expect("distill reports its teacher");
     println!(
         "distill done: student dev F1 {:.4}{} (teacher test F1 {:.4}), {:.0}s; model and card in {}",

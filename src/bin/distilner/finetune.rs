@@ -22,15 +22,22 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let cfg = a.flags.resolve()?;
+    let g = a.flags.group(&cfg)?;
     let r = finetune(FinetuneArgs {
         model: a.model,
         data: a.data.splits(),
         out: a.out.clone(),
-        cfg: a.flags.resolve()?,
-        resume: a.flags.resume,
+        cfg,
+        resume: g.resume,
         nan_at_step: a.flags.inject_nan_at_step,
-        exit_after_step: a.flags.exit_after_step,
+        exit_after_step: g.exit_after_step,
+        hang_after_step: g.hang_after_step,
+        dist: g.dist,
     })?;
+    let Some(r) = r else {
+        return Ok(()); // not rank 0: rank 0 reports
+    };
     println!(
         "finetune done: dev F1 {:.4}{} (epoch {} kept), {:.0}s training; model and card in {}",
         r.dev.f1,

@@ -60,6 +60,7 @@ fn sentences_per_s(dir: &Path, c: &Corpus, threads: usize, p: Precision) -> Resu
 
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.flags.resolve()?;
+    let g = a.flags.group(&cfg)?;
     let splits = a.data.splits();
     let Some(test_ref) = splits.test.clone() else {
         anyhow::bail!(
@@ -77,10 +78,17 @@ pub fn run(a: Args) -> Result<()> {
             data: splits.clone(),
             out: tdir.clone(),
             cfg: cfg.clone(),
-            resume: a.flags.resume,
+            resume: g.resume,
             nan_at_step: None,
             exit_after_step: None,
+            hang_after_step: None,
+            dist: g.dist.clone(),
         })?;
+    }
+    if let Some(d) = &g.dist {
+        // Every rank loads the teacher rank 0 has just written (one node, or --out on a shared
+        // filesystem).
+        d.barrier()?;
     }
     distilner::util::release_free_memory();
     eprintln!(
@@ -103,10 +111,15 @@ pub fn run(a: Args) -> Result<()> {
         hidden_layer_map: None,
         label_map: None,
         min_teacher_f1: a.min_teacher_f1,
-        resume: a.flags.resume,
+        resume: g.resume,
         nan_at_step: None,
         exit_after_step: None,
+        hang_after_step: None,
+        dist: g.dist.clone(),
     })?;
+    let Some(r) = r else {
+        return Ok(()); // not rank 0: rank 0 reports
+    };
     eprintln!("== 3/3 test report ==");
     let t = r.teacher.as_ref().expect("teacher summary");
     let s_f1 = r.test.as_ref().map(|x| x.f1).unwrap_or(f64::NAN);

@@ -1,6 +1,8 @@
 //! Training flags shared by `finetune`, `distill` and `run`: a TOML config, then flags on top.
 use anyhow::Result;
+use distilner::train::dist::Dist;
 use distilner::train::TrainConfig;
+use std::sync::Arc;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Clone, Default)]
@@ -55,9 +57,58 @@ pub struct TrainFlags {
     /// Fault injection (tests): make the loss NaN at this step.
     #[arg(long, hide = true)]
     pub inject_nan_at_step: Option<usize>,
-    /// Fault injection (tests): exit abruptly after this step.
+    /// Fault injection (tests): exit abruptly after this step (under torchrun: the last rank, on
+    /// the group's first attempt only, so a restart can finish the run).
     #[arg(long, hide = true)]
     pub exit_after_step: Option<usize>,
+    /// Fault injection (tests): under torchrun, the last rank stops answering after this step.
+    #[arg(long, hide = true)]
+    pub hang_after_step: Option<usize>,
+    /// Under torchrun: seconds a rank waits for the others in a collective before it fails with an
+    /// error (a rank that died or hangs), instead of waiting forever.
+    #[arg(long, default_value_t = 1800)]
+    pub dist_timeout: u64,
+}
+
+/// What a training command takes from torchrun's environment.
+pub struct Group {
+    pub dist: Option<Arc<Dist>>,
+    /// `--resume`, or a group torchrun restarted (it continues from the last saved state).
+    pub resume: bool,
+    pub exit_after_step: Option<usize>,
+    pub hang_after_step: Option<usize>,
+}
+
+impl TrainFlags {
+    /// Join the torchrun group if this process was started by torchrun (nothing loads otherwise).
+    pub fn group(&self, cfg: &TrainConfig) -> Result<Group> {
+        let dist = Dist::from_env(cfg.device(), self.dist_timeout)?.map(Arc::new);
+        let Some(d) = &dist else {
+            return Ok(Group {
+                dist: None,
+                resume: self.resume,
+                exit_after_step: self.exit_after_step,
+                hang_after_step: None,
+            });
+        };
+        // The same command on every rank, or a refusal naming the first difference.
+        let argv: Vec<String> = std::env::args().skip(1).collect();
+        d.agree("command lines", &argv.join("\n"))?;
+        let l = &d.launch;
+        let faulty = l.rank + 1 == l.world_size && l.restart_count == 0;
+        if l.restart_count > 0 && d.is_main() {
+            eprintln!(
+                "[dist] torchrun restarted the group (restart {}); continuing from the last saved state",
+                l.restart_count
+            );
+        }
+        Ok(Group {
+            resume: self.resume || l.restart_count > 0,
+            exit_after_step: self.exit_after_step.filter(|_| faulty),
+            hang_after_step: self.hang_after_step.filter(|_| faulty),
+            dist,
+        })
+    }
 }
 
 impl TrainFlags {
