@@ -6,6 +6,7 @@ PyTorch's c10d (Gloo on CPU, NCCL on CUDA). Requests and answers are JSON.
 """
 import datetime
 import json
+import os
 
 import torch
 import torch.distributed as dist
@@ -21,8 +22,24 @@ def _init(req):
         torch.cuda.set_device(device)
         kwargs["device_id"] = device
     backend = "nccl" if device.type == "cuda" else "gloo"
+    timeout = datetime.timedelta(seconds=req["timeout_s"])
+    env = os.environ
+    rank, world = int(env["RANK"]), int(env["WORLD_SIZE"])
+    # torchrun's agent may keep one store across restarts of the group: without a prefix per
+    # attempt, a restarted rank reads its peers' addresses from the killed attempt and never connects.
+    agent_store = env.get("TORCHELASTIC_USE_AGENT_STORE") == "True"
+    store = dist.TCPStore(
+        env["MASTER_ADDR"],
+        int(env["MASTER_PORT"]),
+        world,
+        is_master=(not agent_store and rank == 0),
+        timeout=timeout,
+        multi_tenant=not agent_store,
+    )
+    attempt = env.get("TORCHELASTIC_RESTART_COUNT", "0")
+    store = dist.PrefixStore(f"/distilner/attempt_{attempt}", store)
     dist.init_process_group(
-        backend=backend, timeout=datetime.timedelta(seconds=req["timeout_s"]), **kwargs
+        backend=backend, store=store, rank=rank, world_size=world, timeout=timeout, **kwargs
     )
     return {
         "rank": dist.get_rank(),
