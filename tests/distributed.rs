@@ -145,7 +145,6 @@ fn two_ranks_train_the_same_model_as_one() {
         assert!(ok, "{text}");
         let (ok, text) = launch(&["--nproc-per-node", "2"], bin(), &job(&f, cmd, &two, &[]));
         assert!(ok, "{text}");
-        assert!(text.contains("rank 1: epoch 1/1 done"), "{text}");
         let d = max_diff(&one, &two);
         assert!(d < 1e-5, "{cmd}: 2 ranks vs 1: max weight difference {d}");
         let (l1, l2) = (train_loss(&one), train_loss(&two));

@@ -15,6 +15,8 @@ pub mod rows;
 pub mod scheme;
 pub mod source;
 pub mod stats;
+pub mod transfer_set;
+pub mod unlabelled;
 
 pub use conll::{parse_conll, read_conll};
 pub use error::{DataError, Loc};

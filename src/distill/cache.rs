@@ -100,6 +100,12 @@ impl TeacherCache {
         Ok(TeacherCache { logits })
     }
 
+    /// Append examples' targets computed elsewhere (a transfer set), on `device`.
+    pub fn extend(&mut self, logits: Vec<Tensor>, device: Device) {
+        self.logits
+            .extend(logits.into_iter().map(|t| t.to_device(device)));
+    }
+
     /// Teacher logits for a batch, padded to `seq` positions: [batch, seq, labels].
     pub fn batch(&self, index: &[usize], seq: i64, device: Device) -> Tensor {
         let rows: Vec<Tensor> = index

@@ -4,6 +4,7 @@ pub mod hidden;
 pub mod kd;
 pub mod preflight;
 pub mod run;
+pub mod transfer;
 
 pub use cache::TeacherCache;
 pub use kd::KdObjective;

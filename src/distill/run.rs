@@ -36,6 +36,8 @@ pub struct DistillArgs {
     pub nan_at_step: Option<usize>,
     pub exit_after_step: Option<usize>,
     pub hang_after_step: Option<usize>,
+    /// Soft-label transfer sets (`distilner label`) trained on alongside the labelled data.
+    pub transfer: Vec<PathBuf>,
     /// The torchrun group, when started by torchrun.
     pub dist: Option<std::sync::Arc<crate::train::dist::Dist>>,
 }
@@ -143,7 +145,7 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     };
     let col_map = preflight::check_labels(&student.labels, &teacher.model.labels)?;
     let win = opt.fit(&student).fit(&teacher.model);
-    let (train, dev) = prepare_splits(
+    let (mut train, dev) = prepare_splits(
         train_c,
         dev_c,
         &stok,
@@ -162,20 +164,58 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     teacher
         .model
         .set_inference_precision(a.cfg.precision(device));
+    let transfer = if a.transfer.is_empty() {
+        None
+    } else {
+        let t = super::transfer::load(
+            &a.transfer,
+            &stok,
+            &student.labels,
+            &win,
+            a.cfg.label_all_subtokens,
+            train_c.sentences.len(),
+        )?;
+        if main {
+            eprintln!(
+                "[distill] transfer set: {} sentences ({} examples) from {} part(s), trained on beside {} labelled sentences",
+                t.sentences,
+                t.examples.len(),
+                t.files.len(),
+                train_c.sentences.len()
+            );
+        }
+        Some(t)
+    };
+    let labelled = train.len();
+    if let Some(t) = &transfer {
+        train.extend(t.examples.iter().cloned());
+    }
     if let Some(d) = dist {
         // Before the cache's collectives, which assume the same examples everywhere.
         d.agree("data", &crate::train::batches::digest(&train, &dev))?;
     }
     let t0 = std::time::Instant::now();
-    let cache = TeacherCache::build(
+    let mut cache = TeacherCache::build(
         &teacher.model,
-        &train,
+        &train[..labelled],
         &col_map,
         teacher.tokenizer.pad_id,
         a.cfg.eval_batch_size,
         dist,
     )?;
     let cache_seconds = t0.elapsed().as_secs_f64();
+    let transfer_text = match transfer {
+        Some(t) => {
+            let text = format!(
+                "; plus a soft-label transfer set of {} unlabelled sentences ({}), the teacher's top-k probabilities as KD targets and its tags as CE targets",
+                t.sentences,
+                a.transfer.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+            cache.extend(t.logits, device);
+            text
+        }
+        None => String::new(),
+    };
     eprintln!(
         "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s ({:.1} MB)",
         cache.len(),
@@ -248,7 +288,7 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         return Ok(None);
     }
     let kd_text = format!(
-            "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({cache_seconds:.0} s)",
+            "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({cache_seconds:.0} s){transfer_text}",
             if a.kd_all_tokens { "all real" } else { "labelled" },
             if a.hidden_mse > 0.0 { format!(" + {}·hidden-state MSE", a.hidden_mse) } else { String::new() },
             a = a.alpha,

@@ -1,5 +1,6 @@
 //! Inference stage: batched tagging of word sequences; raw text → words with offsets → entities.
 pub mod aggregate;
+pub mod label;
 pub mod pipeline;
 pub mod tagger;
 pub mod words;

@@ -42,6 +42,10 @@ pub struct Args {
     /// Refuse a teacher whose dev F1 through distilner is below this.
     #[arg(long, default_value_t = 0.1)]
     pub min_teacher_f1: f64,
+    /// A soft-label transfer set from `distilner label` (directory or Parquet file), trained on
+    /// beside the labelled data; repeat for several.
+    #[arg(long)]
+    pub transfer: Vec<PathBuf>,
     #[command(flatten)]
     pub flags: TrainFlags,
 }
@@ -74,6 +78,7 @@ pub fn run(a: Args) -> Result<()> {
         nan_at_step: a.flags.inject_nan_at_step,
         exit_after_step: g.exit_after_step,
         hang_after_step: g.hang_after_step,
+        transfer: a.transfer,
         dist: g.dist,
     })?;
     let Some(r) = r else {

@@ -7,6 +7,7 @@ mod eval;
 mod finetune;
 mod init_student;
 mod inspect;
+mod label;
 mod model_flags;
 mod pipeline;
 mod predict;
@@ -54,6 +55,8 @@ enum Cmd {
     Finetune(finetune::Args),
     /// Distil a teacher into a DistilBERT-layout student.
     Distill(distill::Args),
+    /// A teacher tags unlabelled text into a soft-label transfer set for `distill --transfer`.
+    Label(label::Args),
     /// Evaluate a model on a CoNLL file (every word scored).
     Eval(eval::Args),
     /// Tag text, files (text, JSONL, CoNLL) with entities and character offsets.
@@ -84,6 +87,7 @@ fn main() {
         Cmd::InitStudent(a) => init_student::run(a),
         Cmd::Finetune(a) => finetune::run(a),
         Cmd::Distill(a) => distill::run(a),
+        Cmd::Label(a) => label::run(a),
         Cmd::Eval(a) => eval::run(a),
         Cmd::Predict(a) => predict::run(a),
         Cmd::Serve(a) => serve::run(a),

@@ -115,6 +115,7 @@ pub fn run(a: Args) -> Result<()> {
         nan_at_step: None,
         exit_after_step: None,
         hang_after_step: None,
+        transfer: Vec::new(),
         dist: g.dist.clone(),
     })?;
     let Some(r) = r else {
