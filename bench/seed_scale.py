@@ -12,6 +12,9 @@ order (random weights: no hub here), and the PyTorch reference of the seed's dis
       0,2,4,7,9,11), AdamW, linear schedule without warmup, bf16 autocast (the precision distilner uses),
       teacher run on each batch as the HF Trainer distillation loop does. Clocks stop after
       torch.cuda.synchronize(); peak memory from torch.cuda.max_memory_allocated().
+      Under torchrun (WORLD_SIZE set) the student is wrapped in DistributedDataParallel on NCCL, one GPU per
+      local rank, and each rank trains on its contiguous share of every global batch: PyTorch DDP, the
+      reference for `torchrun ... distilner distill`.
 """
 import json, math, os, random, sys, time
 
@@ -65,6 +68,14 @@ def read_conll(path):
 def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
     from transformers import AutoTokenizer, BertForTokenClassification
     dev = torch.device("cuda")
+    ddp = "WORLD_SIZE" in os.environ
+    rank, world = 0, 1
+    if ddp:
+        import torch.distributed as dist
+        dev = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(dev)
+        dist.init_process_group("nccl", device_id=dev)
+        rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(seed)
     tok = AutoTokenizer.from_pretrained(tdir)
     teacher = BertForTokenClassification.from_pretrained(tdir).to(dev).eval()
@@ -88,6 +99,9 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
         else:
             sd[k] = v
     student.load_state_dict(sd); student.to(dev).train()
+    model = student
+    if ddp:
+        model = torch.nn.parallel.DistributedDataParallel(student, device_ids=[dev.index])
     steps = epochs * math.ceil(len(feats) / bs)
     decay = [p for n, p in student.named_parameters() if not ("bias" in n or "LayerNorm" in n)]
     nodecay = [p for n, p in student.named_parameters() if "bias" in n or "LayerNorm" in n]
@@ -101,7 +115,7 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
         te = time.time()
         idx = list(range(len(feats))); rng.shuffle(idx)
         for i in range(0, len(idx), bs):
-            b = idx[i:i + bs]; m = max(len(feats[j][0]) for j in b)
+            b = idx[i:i + bs]; b = b[len(b) * rank // world:len(b) * (rank + 1) // world]; m = max(len(feats[j][0]) for j in b)
             ids = torch.zeros(len(b), m, dtype=torch.long); att = torch.zeros_like(ids)
             lab = torch.full((len(b), m), -100, dtype=torch.long)
             for r, j in enumerate(b):
@@ -111,7 +125,7 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
             with torch.autocast("cuda", dtype=torch.bfloat16):
                 with torch.no_grad():
                     tl = teacher(input_ids=ids, attention_mask=att).logits
-                sl = student(input_ids=ids, attention_mask=att).logits
+                sl = model(input_ids=ids, attention_mask=att).logits
             mask = lab != -100
             s, t = sl[mask].float(), tl[mask].float()
             kd = F.kl_div(F.log_softmax(s / 2.0, -1), F.softmax(t / 2.0, -1), reduction="batchmean") * 4.0
@@ -122,11 +136,15 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
         torch.cuda.synchronize(); epoch_s.append(time.time() - te)
         print(f"reference epoch {ep + 1}/{epochs}: {epoch_s[-1]:.1f}s loss {loss.item():.4f}", flush=True)
     res = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "epochs": epochs, "batch_size": bs,
+           "world_size": world, "ddp": ddp,
            "lr": lr, "steps": steps, "train_seconds": time.time() - t0, "epoch_seconds": epoch_s,
            "peak_memory_allocated_gb": torch.cuda.max_memory_allocated() / 1e9,
            "train_subword_tokens": sum(len(f[0]) for f in feats)}
-    json.dump(res, open(out, "w"), indent=1)
-    print(json.dumps(res))
+    if rank == 0:
+        json.dump(res, open(out, "w"), indent=1)
+        print(json.dumps(res))
+    if ddp:
+        dist.destroy_process_group()
 
 
 def step(sdir, batch, seq, precision="fp32", steps=8):

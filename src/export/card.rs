@@ -194,11 +194,12 @@ pub fn render(r: &RunReport) -> String {
         s += &format!("- distillation: {kd}\n");
     }
     let p = &r.parallel;
-    if p.world_size > 1 {
+    if p.backend != "none" {
         s += &format!(
-            "- training time: {:.0} s, data-parallel over {} processes (torch.distributed, {}; global batch {} split across them): {}\n",
+            "- training time: {:.0} s, data-parallel over {} process{} (torch.distributed, {}; global batch {} split across them): {}\n",
             r.train_seconds,
             p.world_size,
+            if p.world_size == 1 { "" } else { "es" },
             p.backend,
             r.config.batch_size,
             p.devices

@@ -325,6 +325,10 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                 }
             }
         }
+        if let tch::Device::Cuda(i) = device {
+            // The epoch's last kernels have finished before its clock stops.
+            tch::Cuda::synchronize(i as i64);
+        }
         st.train_seconds += t0.elapsed().as_secs_f64();
         pb.finish_and_clear();
         // Rank 0 scores dev (the very evaluation one process runs) and every rank takes its row, so
