@@ -170,35 +170,6 @@ pub fn release_free_memory() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_writes_and_free_space() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("a.txt");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        // A failed write (the target is a directory, so the rename fails) leaves no temp file.
-        let sub = d.path().join("sub");
-        std::fs::create_dir(&sub).unwrap();
-        std::fs::write(sub.join("x"), b"x").unwrap();
-        assert!(write_atomic(&sub, b"z").is_err());
-        let names: Vec<_> = std::fs::read_dir(d.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        let free = free_bytes(d.path()).unwrap();
-        assert!(free > 0);
-        check_free_space(d.path(), 1).unwrap();
-        let e = check_free_space(d.path(), free.saturating_mul(4).max(u64::MAX / 2)).unwrap_err();
-        assert!(e.to_string().contains("MB free"), "{e}");
-    }
-}
-
 /// The device a run actually used, in words.
 pub fn hardware(device: tch::Device) -> String {
     let cores = std::thread::available_parallelism()
@@ -241,3 +212,31 @@ pub fn hardware(device: tch::Device) -> String {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_and_free_space() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        // A failed write (the target is a directory, so the rename fails) leaves no temp file.
+        let sub = d.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("x"), b"x").unwrap();
+        assert!(write_atomic(&sub, b"z").is_err());
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let free = free_bytes(d.path()).unwrap();
+        assert!(free > 0);
+        check_free_space(d.path(), 1).unwrap();
+        let e = check_free_space(d.path(), free.saturating_mul(4).max(u64::MAX / 2)).unwrap_err();
+        assert!(e.to_string().contains("MB free"), "{e}");
+    }
+}

@@ -56,8 +56,12 @@ struct Fixture {
 fn fixture() -> Fixture {
     let m = tiny_model_dir("tiny-bert-ner");
     let work = tempfile::tempdir().unwrap();
-    let train = conll_subset("eng.train", 320, work.path()).display().to_string();
-    let dev = conll_subset("eng.testa", 40, work.path()).display().to_string();
+    let train = conll_subset("eng.train", 320, work.path())
+        .display()
+        .to_string();
+    let dev = conll_subset("eng.testa", 40, work.path())
+        .display()
+        .to_string();
     Fixture {
         model: m.path().display().to_string(),
         _model: m,
@@ -71,15 +75,29 @@ fn fixture() -> Fixture {
 /// process, dropout on (the tiny model's config has 0.1).
 fn job(f: &Fixture, cmd: &str, out: &Path, extra: &[&str]) -> Vec<String> {
     let mut a: Vec<String> = vec![cmd.into()];
-    let model_flag = if cmd == "distill" { "--teacher" } else { "--model" };
+    let model_flag = if cmd == "distill" {
+        "--teacher"
+    } else {
+        "--model"
+    };
     a.extend([model_flag.to_string(), f.model.clone()]);
     if cmd == "distill" {
         a.extend(["--student-layers", "0", "--min-teacher-f1", "0"].map(String::from));
     }
     a.extend(
         [
-            "--train", &f.train, "--dev", &f.dev, "--batch-size", "16", "--threads", "1",
-            "--device", "cpu", "--mixed-precision", "false",
+            "--train",
+            &f.train,
+            "--dev",
+            &f.dev,
+            "--batch-size",
+            "16",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+            "--mixed-precision",
+            "false",
         ]
         .map(String::from),
     );
@@ -148,15 +166,25 @@ fn two_ranks_train_the_same_model_as_one() {
         let d = max_diff(&one, &two);
         assert!(d < 1e-5, "{cmd}: 2 ranks vs 1: max weight difference {d}");
         let (l1, l2) = (train_loss(&one), train_loss(&two));
-        assert!((l1 - l2).abs() < 1e-6 * l1.abs(), "{cmd}: training loss {l1} vs {l2}");
+        assert!(
+            (l1 - l2).abs() < 1e-6 * l1.abs(),
+            "{cmd}: training loss {l1} vs {l2}"
+        );
         let m = read_json(&two.join("metrics.json"));
         assert_eq!(m["world_size"], 2);
         assert_eq!(m["backend"], "gloo");
         assert_eq!(m["devices"].as_array().unwrap().len(), 2);
         assert_eq!(read_json(&one.join("metrics.json"))["world_size"], 1);
-        assert_eq!(m["dev"], read_json(&one.join("metrics.json"))["dev"], "{cmd}: dev report");
+        assert_eq!(
+            m["dev"],
+            read_json(&one.join("metrics.json"))["dev"],
+            "{cmd}: dev report"
+        );
         let card = std::fs::read_to_string(two.join("README.md")).unwrap();
-        assert!(card.contains("data-parallel over 2 processes (torch.distributed, gloo"), "{card}");
+        assert!(
+            card.contains("data-parallel over 2 processes (torch.distributed, gloo"),
+            "{card}"
+        );
         // The runs moved well past the tolerance: the comparison is not of two untouched models.
         let start = tiny_model_dir("tiny-bert-ner");
         if cmd == "finetune" {
@@ -175,7 +203,11 @@ fn a_killed_rank_is_restarted_into_the_same_run() {
     let full = f.work.path().join("full");
     let killed = f.work.path().join("killed");
     let extra = ["--epochs", "2", "--save-every", "5"];
-    let (ok, text) = launch(&["--nproc-per-node", "2"], bin(), &job(&f, "finetune", &full, &extra));
+    let (ok, text) = launch(
+        &["--nproc-per-node", "2"],
+        bin(),
+        &job(&f, "finetune", &full, &extra),
+    );
     assert!(ok, "{text}");
     let mut kill = extra.to_vec();
     kill.extend(["--exit-after-step", "27"]); // epoch 2, after the save at step 25
@@ -185,9 +217,15 @@ fn a_killed_rank_is_restarted_into_the_same_run() {
         &job(&f, "finetune", &killed, &kill),
     );
     assert!(ok, "{text}");
-    assert!(text.contains("exitcode: 137") || text.contains("(exitcode: 137)"), "the kill happened: {text}");
+    assert!(
+        text.contains("exitcode: 137") || text.contains("(exitcode: 137)"),
+        "the kill happened: {text}"
+    );
     assert!(text.contains("torchrun restarted the group"), "{text}");
-    assert!(text.contains("resuming at epoch 2 batch 5 (step 25)"), "{text}");
+    assert!(
+        text.contains("resuming at epoch 2 batch 5 (step 25)"),
+        "{text}"
+    );
     assert_eq!(max_diff(&full, &killed), 0.0);
     let strip = |p: &Path| {
         let mut m = read_json(&p.join("metrics.json"));
@@ -209,11 +247,17 @@ fn a_silent_rank_ends_the_group_with_a_timeout_error() {
     let (ok, text) = launch(
         &["--nproc-per-node", "2"],
         bin(),
-        &job(&f, "finetune", &out, &["--hang-after-step", "3", "--dist-timeout", "5"]),
+        &job(
+            &f,
+            "finetune",
+            &out,
+            &["--hang-after-step", "3", "--dist-timeout", "5"],
+        ),
     );
     assert!(!ok);
     assert!(
-        text.contains("rank 0: no answer from the other ranks within 5 s") && text.contains("--dist-timeout"),
+        text.contains("rank 0: no answer from the other ranks within 5 s")
+            && text.contains("--dist-timeout"),
         "{text}"
     );
     assert!(t.elapsed().as_secs() < 90, "took {:?}", t.elapsed());
@@ -234,8 +278,16 @@ fn ranks_with_different_settings_or_data_are_refused() {
     std::fs::copy(&f.train, d0.join("train.txt")).unwrap();
     std::fs::copy(conll_subset("eng.testb", 320, &d1), d1.join("train.txt")).unwrap();
     for (what, rank1, expect) in [
-        ("settings", "cd {d0} && exec {bin} \"$@\" --weight-decay 0.1", "rank 1 has \"--weight-decay\""),
-        ("data", "cd {d1} && exec {bin} \"$@\"", "rank 0 has \"training examples = 320\" where rank 1 has \"training examples = 326\""),
+        (
+            "settings",
+            "cd {d0} && exec {bin} \"$@\" --weight-decay 0.1",
+            "rank 1 has \"--weight-decay\"",
+        ),
+        (
+            "data",
+            "cd {d1} && exec {bin} \"$@\"",
+            "rank 0 has \"training examples = 320\" where rank 1 has \"training examples = 326\"",
+        ),
     ] {
         let rank1 = rank1
             .replace("{d0}", d0.to_str().unwrap())
@@ -256,13 +308,12 @@ fn ranks_with_different_settings_or_data_are_refused() {
         let mut args = job(&f, "finetune", &f.work.path().join(what), &[]);
         let i = args.iter().position(|a| a == "--train").unwrap();
         args[i + 1] = "train.txt".into();
-        let (ok, text) = launch(
-            &["--nproc-per-node", "2"],
-            wrapper.to_str().unwrap(),
-            &args,
-        );
+        let (ok, text) = launch(&["--nproc-per-node", "2"], wrapper.to_str().unwrap(), &args);
         assert!(!ok, "{what}: {text}");
-        assert!(text.contains("ranks were started with different"), "{what}: {text}");
+        assert!(
+            text.contains("ranks were started with different"),
+            "{what}: {text}"
+        );
         assert!(text.contains(expect), "{what}: {text}");
     }
 }
@@ -279,8 +330,22 @@ fn the_readme_commands_work_as_written() {
         .iter()
         .map(|r| {
             Command::new(torchrun())
-                .args(["--nnodes", "2", "--node-rank", r, "--master-addr", "127.0.0.1"])
-                .args(["--master-port", &port, "--nproc-per-node", "1", "--no-python", bin()])
+                .args([
+                    "--nnodes",
+                    "2",
+                    "--node-rank",
+                    r,
+                    "--master-addr",
+                    "127.0.0.1",
+                ])
+                .args([
+                    "--master-port",
+                    &port,
+                    "--nproc-per-node",
+                    "1",
+                    "--no-python",
+                    bin(),
+                ])
                 .args(&args)
                 .env("OMP_NUM_THREADS", "1")
                 .stdout(std::process::Stdio::piped())
@@ -291,11 +356,7 @@ fn the_readme_commands_work_as_written() {
         .collect();
     for n in nodes {
         let o = n.wait_with_output().unwrap();
-        assert!(
-            o.status.success(),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let m = read_json(&teacher.join("metrics.json"));
     assert_eq!(m["world_size"], 2);
@@ -304,8 +365,20 @@ fn the_readme_commands_work_as_written() {
         &["--nproc-per-node", "2"],
         bin(),
         &[
-            "distill", "--teacher", teacher.to_str().unwrap(), "--student-layers", "0,1", "--train",
-            &f.train, "--dev", &f.dev, "--threads", "1", "--min-teacher-f1", "0", "--out",
+            "distill",
+            "--teacher",
+            teacher.to_str().unwrap(),
+            "--student-layers",
+            "0,1",
+            "--train",
+            &f.train,
+            "--dev",
+            &f.dev,
+            "--threads",
+            "1",
+            "--min-teacher-f1",
+            "0",
+            "--out",
             student.to_str().unwrap(),
         ]
         .map(String::from),

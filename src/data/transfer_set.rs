@@ -130,10 +130,18 @@ pub fn read_part(path: &Path) -> Result<Vec<SoftSentence>, DataError> {
             batch
                 .column_by_name(n)
                 .and_then(|c| c.as_any().downcast_ref::<ListArray>())
-                .ok_or_else(|| bad(format!("no list column {n:?}: not a transfer set written by `distilner label`")))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "no list column {n:?}: not a transfer set written by `distilner label`"
+                    ))
+                })
         };
-        let (tokens, tags, labels, probs) =
-            (col("tokens")?, col("tags")?, col("top_k_labels")?, col("top_k_probs")?);
+        let (tokens, tags, labels, probs) = (
+            col("tokens")?,
+            col("tags")?,
+            col("top_k_labels")?,
+            col("top_k_probs")?,
+        );
         let strings = |a: ArrayRef| -> Vec<String> {
             let s = a.as_any().downcast_ref::<StringArray>();
             s.map(|s| (0..s.len()).map(|i| s.value(i).to_string()).collect())
@@ -149,7 +157,9 @@ pub fn read_part(path: &Path) -> Result<Vec<SoftSentence>, DataError> {
                 ps.as_any().downcast_ref::<ListArray>(),
             );
             let (Some(ls), Some(ps)) = (ls, ps) else {
-                return Err(bad(format!("row {row}: top_k columns are not lists of lists")));
+                return Err(bad(format!(
+                    "row {row}: top_k columns are not lists of lists"
+                )));
             };
             if t.len() != words.len() || ls.len() != words.len() || ps.len() != words.len() {
                 return Err(bad(format!(
@@ -169,7 +179,12 @@ pub fn read_part(path: &Path) -> Result<Vec<SoftSentence>, DataError> {
                     .map(|a| a.values().to_vec())
                     .unwrap_or_default();
                 if names.len() != p.len() || names.is_empty() {
-                    return Err(bad(format!("row {row}, word {}: {} labels but {} probabilities", w + 1, names.len(), p.len())));
+                    return Err(bad(format!(
+                        "row {row}, word {}: {} labels but {} probabilities",
+                        w + 1,
+                        names.len(),
+                        p.len()
+                    )));
                 }
                 top_k.push(names.into_iter().zip(p).collect());
             }
@@ -241,7 +256,9 @@ mod tests {
         assert_eq!(w.finish().unwrap(), 2);
         assert_eq!(read_part(&p).unwrap(), s);
         assert_eq!(parts(&p).unwrap(), vec![p.clone()]);
-        let e = read_part(&d.path().join("none.parquet")).unwrap_err().to_string();
+        let e = read_part(&d.path().join("none.parquet"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("none.parquet"), "{e}");
     }
 }

@@ -52,8 +52,12 @@ pub fn for_each(
                 .map_err(|e| format_error(path, format!("not a readable Parquet file: {e}")))?;
             for batch in reader {
                 let batch = batch.map_err(|e| format_error(path, format!("unreadable: {e}")))?;
-                let names: Vec<String> =
-                    batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+                let names: Vec<String> = batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
                 let col = match column {
                     Some(c) => c.to_string(),
                     None => COLUMNS
@@ -72,7 +76,10 @@ pub fn for_each(
                         if keep(n) {
                             let v = l.value(r);
                             let s = v.as_any().downcast_ref::<StringArray>().ok_or_else(|| {
-                                format_error(path, format!("column {col:?} is not a list of strings"))
+                                format_error(
+                                    path,
+                                    format!("column {col:?} is not a list of strings"),
+                                )
                             })?;
                             let words = (0..s.len()).map(|i| s.value(i).to_string()).collect();
                             f(n, Unlabelled::Tokens(words))?;
@@ -89,7 +96,10 @@ pub fn for_each(
                 } else {
                     return Err(format_error(
                         path,
-                        format!("column {col:?} is {}, not text or a list of words", a.data_type()),
+                        format!(
+                            "column {col:?} is {}, not text or a list of words",
+                            a.data_type()
+                        ),
                     ));
                 }
             }
@@ -153,10 +163,15 @@ mod tests {
     use super::*;
     fn all(path: &Path) -> Vec<Unlabelled> {
         let mut v = Vec::new();
-        for_each(path, None, |_| true, |_, s| {
-            v.push(s);
-            Ok(())
-        })
+        for_each(
+            path,
+            None,
+            |_| true,
+            |_, s| {
+                v.push(s);
+                Ok(())
+            },
+        )
         .unwrap();
         v
     }
@@ -173,16 +188,27 @@ mod tests {
             ]
         );
         let j = d.path().join("a.jsonl");
-        std::fs::write(&j, "{\"tokens\": [\"EU\", \"rejects\"]}\n{\"text\": \"Peter\"}\n{\"x\": 1}\n").unwrap();
+        std::fs::write(
+            &j,
+            "{\"tokens\": [\"EU\", \"rejects\"]}\n{\"text\": \"Peter\"}\n{\"x\": 1}\n",
+        )
+        .unwrap();
         let mut odd = Vec::new();
-        let n = for_each(&j, None, |i| i % 2 == 1, |i, s| {
-            odd.push((i, s));
-            Ok(())
-        })
+        let n = for_each(
+            &j,
+            None,
+            |i| i % 2 == 1,
+            |i, s| {
+                odd.push((i, s));
+                Ok(())
+            },
+        )
         .unwrap();
         assert_eq!(n, 3);
         assert_eq!(odd, vec![(1, Unlabelled::Text("Peter".into()))]);
-        let e = for_each(&j, None, |_| true, |_, _| Ok(())).unwrap_err().to_string();
+        let e = for_each(&j, None, |_| true, |_, _| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.jsonl") && e.contains("line 3"), "{e}");
     }
 }

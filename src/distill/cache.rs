@@ -81,12 +81,18 @@ impl TeacherCache {
         let mut off = 0i64;
         for (t, &len) in logits.iter().zip(&lens) {
             if let Some(t) = t {
-                flat.tensor.narrow(0, off * n, len * n).copy_(&t.reshape([-1]));
+                flat.tensor
+                    .narrow(0, off * n, len * n)
+                    .copy_(&t.reshape([-1]));
             }
             off += len;
         }
         d.all_reduce(&flat)?;
-        let all = flat.tensor.view([rows, n]).to_device(teacher.device()).copy();
+        let all = flat
+            .tensor
+            .view([rows, n])
+            .to_device(teacher.device())
+            .copy();
         d.free(flat)?;
         let mut off = 0i64;
         let logits = lens

@@ -79,7 +79,9 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     // Rank 0 scores the teacher on dev and tells the others (one process: itself).
     let dev_f1 = |t: &crate::model::Loaded| -> Result<f64> {
         let f1 = if main {
-            evaluate(&t.model, &t.tokenizer, dev_c, &opt, Mode::Default)?.0.f1
+            evaluate(&t.model, &t.tokenizer, dev_c, &opt, Mode::Default)?
+                .0
+                .f1
         } else {
             0.0
         };
@@ -92,11 +94,13 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         }
     };
     let t_dev_f1 = dev_f1(&teacher)?;
-    eprintln!(
-        "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
-        preflight::mapping_table(&data_labels, &teacher.model.labels),
-        t_dev_f1
-    );
+    if main {
+        eprintln!(
+            "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
+            preflight::mapping_table(&data_labels, &teacher.model.labels),
+            t_dev_f1
+        );
+    }
     if a.label_map.is_some() && preflight::check_labels(&data_labels, &own_labels).is_ok() {
         // The teacher's own names already cover the data: score it without the map too. A map that
         // lowers its dev F1 renames labels by position (the seed card's mistake).
@@ -134,7 +138,9 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
                 .student_layers
                 .clone()
                 .unwrap_or_else(|| default_layers(teacher.model.config.layers as usize));
-            eprintln!("[distill] student: DistilBERT layout from teacher layers {layers:?}");
+            if main {
+                eprintln!("[distill] student: DistilBERT layout from teacher layers {layers:?}");
+            }
             built_layers = Some(layers.clone());
             (
                 build_student(&teacher.model, &layers)?,
@@ -216,11 +222,13 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         }
         None => String::new(),
     };
-    eprintln!(
-        "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s ({:.1} MB)",
-        cache.len(),
-        cache.bytes() as f64 / 1e6
-    );
+    if main {
+        eprintln!(
+            "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s ({:.1} MB)",
+            cache.len(),
+            cache.bytes() as f64 / 1e6
+        );
+    }
     let teacher_summary = TeacherSummary {
         name: a.teacher.clone(),
         layers: teacher.model.config.layers,

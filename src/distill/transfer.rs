@@ -64,12 +64,27 @@ pub fn load(
                         mass += prob;
                     }
                     let rest = n - k.len().min(n);
-                    let fill = if rest > 0 { ((1.0 - mass) / rest as f32).max(1e-6) } else { 0.0 };
-                    dist.push(p.into_iter().map(|v| if v.is_nan() { fill } else { v.max(1e-6) }).collect());
+                    let fill = if rest > 0 {
+                        ((1.0 - mass) / rest as f32).max(1e-6)
+                    } else {
+                        0.0
+                    };
+                    dist.push(
+                        p.into_iter()
+                            .map(|v| if v.is_nan() { fill } else { v.max(1e-6) })
+                            .collect(),
+                    );
                 }
                 let sentence = first_sentence + t.sentences;
                 let enc = tok.encode_words(&s.words)?;
-                for w in windows(sentence, &enc, win.max_len, win.stride, tok.cls_id, tok.sep_id) {
+                for w in windows(
+                    sentence,
+                    &enc,
+                    win.max_len,
+                    win.stride,
+                    tok.cls_id,
+                    tok.sep_id,
+                ) {
                     let mut rows: Vec<f32> = Vec::with_capacity(w.word_ids.len() * n);
                     for wid in &w.word_ids {
                         match wid {
@@ -77,7 +92,8 @@ pub fn load(
                             None => rows.extend(std::iter::repeat_n(0.0f32, n)),
                         }
                     }
-                    t.logits.push(Tensor::from_slice(&rows).view([w.word_ids.len() as i64, n as i64]));
+                    t.logits
+                        .push(Tensor::from_slice(&rows).view([w.word_ids.len() as i64, n as i64]));
                     t.examples.push(Example {
                         labels: label_ids(&w, &tags, all_subtokens),
                         input_ids: w.input_ids,

@@ -97,7 +97,10 @@ pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
         std::fs::create_dir_all(&a.out)
             .with_context(|| format!("{}: cannot create the output directory", a.out.display()))?;
         if a.out.join("manifest.json").exists() {
-            bail!("{}: already holds a transfer set (manifest.json); choose another --out", a.out.display());
+            bail!(
+                "{}: already holds a transfer set (manifest.json); choose another --out",
+                a.out.display()
+            );
         }
     }
     if let Some(d) = dist {
@@ -117,20 +120,25 @@ pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
         Ok(())
     };
     let mut failed: Option<anyhow::Error> = None;
-    let total = for_each(&a.input, a.column.as_deref(), |i| i % world == rank, |_, s| {
-        let w = match s {
-            Unlabelled::Tokens(w) => w,
-            Unlabelled::Text(t) => split_words(&t).into_iter().map(|w| w.text).collect(),
-        };
-        words += w.len();
-        buf.push(w);
-        if buf.len() >= CHUNK && failed.is_none() {
-            if let Err(e) = flush(&mut buf, &mut writer) {
-                failed = Some(e);
+    let total = for_each(
+        &a.input,
+        a.column.as_deref(),
+        |i| i % world == rank,
+        |_, s| {
+            let w = match s {
+                Unlabelled::Tokens(w) => w,
+                Unlabelled::Text(t) => split_words(&t).into_iter().map(|w| w.text).collect(),
+            };
+            words += w.len();
+            buf.push(w);
+            if buf.len() >= CHUNK && failed.is_none() {
+                if let Err(e) = flush(&mut buf, &mut writer) {
+                    failed = Some(e);
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     if let Some(e) = failed {
         return Err(e);
     }
@@ -145,7 +153,10 @@ pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
         eprintln!("[label] rank {rank}: {rows} sentences in {part}");
         return Ok(None);
     }
-    let words: usize = parts.iter().filter_map(|p| p["words"].as_u64()).sum::<u64>() as usize;
+    let words: usize = parts
+        .iter()
+        .filter_map(|p| p["words"].as_u64())
+        .sum::<u64>() as usize;
     let manifest = json!({
         "format": "distilner transfer set",
         "teacher": a.teacher,

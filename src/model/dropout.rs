@@ -50,7 +50,11 @@ fn dropped(shape: &[i64], p: f64) -> Vec<bool> {
     let threshold = (p * 65536.0).round() as u32;
     let n: usize = shape.iter().product::<i64>().max(0) as usize;
     let last = shape.last().copied().unwrap_or(1).max(1) as usize;
-    let outer = if shape.len() > 1 { &shape[..shape.len() - 1] } else { &[][..] };
+    let outer = if shape.len() > 1 {
+        &shape[..shape.len() - 1]
+    } else {
+        &[][..]
+    };
     let mut out = vec![false; n];
     let mut coords = vec![0u64; outer.len()];
     for (line, chunk) in out.chunks_mut(last).enumerate() {

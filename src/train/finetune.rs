@@ -1,10 +1,10 @@
 //! `finetune`: a BERT/DistilBERT checkpoint (with or without a head) trained on CoNLL data.
+use super::dist::Dist;
 use super::{ce::CrossEntropy, prepare_splits, trainer, TrainConfig};
 use crate::data::{Corpus, LabelSet, Splits};
 use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
-use super::dist::Dist;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -70,18 +70,20 @@ pub fn run(a: FinetuneArgs) -> Result<Option<RunReport>> {
     let dir = hub::resolve(&a.model)?;
     tch::manual_seed(a.cfg.seed as i64);
     let mut loaded = load_dir(&dir, Head::ForLabels(&labels), run_device(&a.cfg, dist))?;
-    eprintln!(
-        "[finetune] {} ({} layers, {} parameters); {} head with labels {:?}",
-        dir.display(),
-        loaded.model.config.layers,
-        loaded.model.num_parameters(),
-        if loaded.new_head {
-            "new"
-        } else {
-            "the checkpoint's"
-        },
-        loaded.model.labels.names()
-    );
+    if main {
+        eprintln!(
+            "[finetune] {} ({} layers, {} parameters); {} head with labels {:?}",
+            dir.display(),
+            loaded.model.config.layers,
+            loaded.model.num_parameters(),
+            if loaded.new_head {
+                "new"
+            } else {
+                "the checkpoint's"
+            },
+            loaded.model.labels.names()
+        );
+    }
     let ml = &loaded.model.labels;
     let win = TagOptions {
         max_len: a.cfg.max_len,

@@ -204,7 +204,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     let device = job.model.device();
     let precision = cfg.precision(device);
     job.model.set_precision(precision);
-    if cfg.mixed_precision {
+    if cfg.mixed_precision && main {
         eprintln!("[{}] precision: {}", job.name, precision.name());
     }
     let mut stopped_early = false;
@@ -319,7 +319,10 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                 std::process::exit(137);
             }
             if job.hang_after_step == Some(st.global_step) {
-                eprintln!("[{}] rank {rank}: fault injection: no longer answering", job.name);
+                eprintln!(
+                    "[{}] rank {rank}: fault injection: no longer answering",
+                    job.name
+                );
                 loop {
                     std::thread::sleep(std::time::Duration::from_secs(3600));
                 }

@@ -27,7 +27,9 @@ fn py_error(_py: Python<'_>, e: PyErr) -> String {
 /// `sys_path_json` must be a valid NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn dtd_start(sys_path_json: *const c_char) -> *mut c_char {
-    let paths = unsafe { CStr::from_ptr(sys_path_json) }.to_string_lossy().to_string();
+    let paths = unsafe { CStr::from_ptr(sys_path_json) }
+        .to_string_lossy()
+        .to_string();
     let paths: Vec<String> = match serde_json::from_str(&paths) {
         Ok(p) => p,
         Err(e) => return out(format!("bad sys.path list: {e}")),
@@ -58,7 +60,9 @@ pub unsafe extern "C" fn dtd_start(sys_path_json: *const c_char) -> *mut c_char 
 /// `request` must be a valid NUL-terminated string and `answer` a valid pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dtd_call(request: *const c_char, answer: *mut *mut c_char) -> i32 {
-    let req = unsafe { CStr::from_ptr(request) }.to_string_lossy().to_string();
+    let req = unsafe { CStr::from_ptr(request) }
+        .to_string_lossy()
+        .to_string();
     let Some(m) = MODULE.get() else {
         unsafe { *answer = out("dtd_start was not called".into()) };
         return 1;

@@ -2,8 +2,8 @@
 use anyhow::Result;
 use distilner::train::dist::Dist;
 use distilner::train::TrainConfig;
-use std::sync::Arc;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Args, Clone, Default)]
 pub struct TrainFlags {

@@ -79,12 +79,20 @@ mod tests {
         ])
         .unwrap()
         .unwrap();
-        assert_eq!((l.rank, l.world_size, l.local_rank, l.restart_count), (3, 16, 1, 1));
+        assert_eq!(
+            (l.rank, l.world_size, l.local_rank, l.restart_count),
+            (3, 16, 1, 1)
+        );
         assert_eq!(l.master, "node0:29500");
         let e = launch(&[("RANK", "0"), ("WORLD_SIZE", "2")]).unwrap_err();
         assert!(e.to_string().contains("MASTER_ADDR"), "{e}");
-        let e = launch(&[("RANK", "2"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "a"), ("MASTER_PORT", "1")])
-            .unwrap_err();
+        let e = launch(&[
+            ("RANK", "2"),
+            ("WORLD_SIZE", "2"),
+            ("MASTER_ADDR", "a"),
+            ("MASTER_PORT", "1"),
+        ])
+        .unwrap_err();
         assert!(e.to_string().contains("below the world size"), "{e}");
         assert!(launch(&[("RANK", "x"), ("WORLD_SIZE", "2")]).is_err());
     }

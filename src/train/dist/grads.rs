@@ -70,7 +70,11 @@ impl<'a> GradSync<'a> {
                 let n = shape.iter().product::<i64>();
                 let mut dst = flat.narrow(0, off, n);
                 if g.defined() {
-                    let g = if g.is_sparse() { g.to_dense(None, false) } else { g.shallow_clone() };
+                    let g = if g.is_sparse() {
+                        g.to_dense(None, false)
+                    } else {
+                        g.shallow_clone()
+                    };
                     dst.copy_(&g.reshape([-1]));
                 } else {
                     let _ = dst.zero_();

@@ -75,7 +75,10 @@ impl Dist {
         if info["world_size"].as_u64() != Some(d.launch.world_size as u64)
             || info["rank"].as_u64() != Some(d.launch.rank as u64)
         {
-            bail!("torch.distributed reports rank/world {info} but torchrun's environment says {:?}", d.launch);
+            bail!(
+                "torch.distributed reports rank/world {info} but torchrun's environment says {:?}",
+                d.launch
+            );
         }
         eprintln!(
             "[dist] rank {}/{} (local {}) on {} with {} via Python {} ({}), torch {}",
@@ -125,13 +128,16 @@ impl Dist {
             Kind::Int64 => "i64",
             k => bail!("no shared buffers of {k:?}"),
         };
-        let r = self.call(json!({"op": "buffer", "numel": numel, "dtype": dtype, "device": device_name(device)}))?;
-        let ptr = r["ptr"].as_u64().ok_or_else(|| anyhow!("buffer without a pointer: {r}"))?;
+        let r = self.call(
+            json!({"op": "buffer", "numel": numel, "dtype": dtype, "device": device_name(device)}),
+        )?;
+        let ptr = r["ptr"]
+            .as_u64()
+            .ok_or_else(|| anyhow!("buffer without a pointer: {r}"))?;
         // SAFETY: the buffer is a contiguous tensor of `numel` elements of `kind` that Python keeps
         // alive until `free` (Drop of Shared does not free it early: see `Shared::free`).
-        let tensor = unsafe {
-            Tensor::from_blob(ptr as *const u8, &[numel as i64], &[1], kind, device)
-        };
+        let tensor =
+            unsafe { Tensor::from_blob(ptr as *const u8, &[numel as i64], &[1], kind, device) };
         Ok(Shared {
             handle: r["handle"].as_u64().unwrap_or(0),
             tensor,

@@ -137,7 +137,10 @@ impl Plugin {
         if !err.is_null() {
             let msg = unsafe { CStr::from_ptr(err) }.to_string_lossy().to_string();
             unsafe { free(err) };
-            bail!("starting torch.distributed in Python {version} ({}): {msg}", python.display());
+            bail!(
+                "starting torch.distributed in Python {version} ({}): {msg}",
+                python.display()
+            );
         }
         // Python and the plugin stay loaded for the life of the process (an interpreter cannot be
         // unloaded).
