@@ -104,7 +104,9 @@ pub fn for_each(
                 }
             }
         }
-        "jsonl" | "json" => {
+        _ => {
+            // One sentence per non-blank line: a JSON object (JSON Lines) or plain text.
+            let json = ext == "jsonl" || ext == "json";
             for (i, line) in std::io::BufReader::new(open()?).lines().enumerate() {
                 let line = line.map_err(|source| DataError::Io {
                     path: name.clone(),
@@ -114,48 +116,49 @@ pub fn for_each(
                     continue;
                 }
                 if keep(n) {
-                    let bad = |what: &str| {
-                        format_error(path, format!("line {}: {what}; each line needs {{\"tokens\": [words]}} or {{\"text\": \"...\"}}", i + 1))
+                    let s = if json {
+                        json_sentence(path, i + 1, &line, column)?
+                    } else {
+                        Unlabelled::Text(line)
                     };
-                    let v: serde_json::Value =
-                        serde_json::from_str(&line).map_err(|e| bad(&format!("not JSON ({e})")))?;
-                    let pick = column.map(|c| vec![c]).unwrap_or(COLUMNS.to_vec());
-                    let s = pick
-                        .iter()
-                        .find_map(|c| match &v[*c] {
-                            serde_json::Value::String(t) => Some(Ok(Unlabelled::Text(t.clone()))),
-                            serde_json::Value::Array(a) => Some(
-                                a.iter()
-                                    .map(|w| w.as_str().map(String::from))
-                                    .collect::<Option<Vec<_>>>()
-                                    .map(Unlabelled::Tokens)
-                                    .ok_or_else(|| bad(&format!("{c:?} is not a list of strings"))),
-                            ),
-                            _ => None,
-                        })
-                        .unwrap_or_else(|| Err(bad("no text")))?;
                     f(n, s)?;
-                }
-                n += 1;
-            }
-        }
-        _ => {
-            for line in std::io::BufReader::new(open()?).lines() {
-                let line = line.map_err(|source| DataError::Io {
-                    path: name.clone(),
-                    source,
-                })?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if keep(n) {
-                    f(n, Unlabelled::Text(line))?;
                 }
                 n += 1;
             }
         }
     }
     Ok(n)
+}
+
+/// One JSON Lines sentence: `tokens` (a list of words) or `text`, or the field `column`.
+fn json_sentence(
+    path: &Path,
+    line: usize,
+    text: &str,
+    column: Option<&str>,
+) -> Result<Unlabelled, DataError> {
+    let bad = |what: &str| {
+        format_error(
+            path,
+            format!("line {line}: {what}; each line needs {{\"tokens\": [words]}} or {{\"text\": \"...\"}}"),
+        )
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(&format!("not JSON ({e})")))?;
+    let pick = column.map(|c| vec![c]).unwrap_or(COLUMNS.to_vec());
+    pick.iter()
+        .find_map(|c| match &v[*c] {
+            serde_json::Value::String(t) => Some(Ok(Unlabelled::Text(t.clone()))),
+            serde_json::Value::Array(a) => Some(
+                a.iter()
+                    .map(|w| w.as_str().map(String::from))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Unlabelled::Tokens)
+                    .ok_or_else(|| bad(&format!("{c:?} is not a list of strings"))),
+            ),
+            _ => None,
+        })
+        .unwrap_or_else(|| Err(bad("no text")))
 }
 
 #[cfg(test)]
