@@ -19,7 +19,9 @@ pub struct Token {
     /// Character offsets into the input text.
     pub start: usize,
     pub end: usize,
-    /// Whether the token starts a word.
+    /// Whether the token starts a word as the Hugging Face pipeline groups words for the `first`,
+    /// `average` and `max` strategies: every token except a continuation piece (`##s`, whose text is
+    /// longer than the span it covers) starts one, so "U.S." is four words and "Merkel's" three.
     pub first_of_word: bool,
     pub probs: Vec<f32>,
 }
@@ -71,6 +73,7 @@ pub fn analyze(
         per_text.push((words, enc, first..all_windows.len()));
     }
     let probs = window_probs(model, &all_windows, tok.pad_id, opt.batch_size);
+    let unk = tok.inner.token_to_id("[UNK]");
     let mut out = Vec::with_capacity(texts.len());
     for (t, (words, enc, range)) in per_text.into_iter().enumerate() {
         let cidx = char_index(texts[t]);
@@ -89,7 +92,6 @@ pub fn analyze(
             }
         }
         let mut tokens = Vec::with_capacity(body_len);
-        let mut prev_word = None;
         for (i, b) in best.iter().enumerate() {
             let pos = i + 1;
             let Some(wid) = enc.get_word_ids()[pos] else {
@@ -99,15 +101,25 @@ pub fn analyze(
             let (s, e) = enc.get_offsets()[pos];
             let w = &words[wid as usize];
             let (ws, we) = (cidx[w.start], cidx[w.end]);
+            let (start, end) = ((ws + s).min(we), (ws + e).min(we));
+            let is_unk = Some(enc.get_ids()[pos]) == unk;
+            // The pipeline shows an unknown token as the text it covers.
+            let text = if is_unk {
+                texts[t].chars().skip(start).take(end - start).collect()
+            } else {
+                enc.get_tokens()[pos].clone()
+            };
+            // The pipeline's rule (`gather_pre_entities`): a token is a continuation when its string
+            // differs in length from the text it covers; an unknown token never is.
+            let continuation = !is_unk && text.chars().count() != end - start;
             tokens.push(Token {
                 index: pos,
-                text: enc.get_tokens()[pos].clone(),
-                start: (ws + s).min(we),
-                end: (ws + e).min(we),
-                first_of_word: prev_word != Some(wid),
+                text,
+                start,
+                end,
+                first_of_word: !continuation,
                 probs: Vec::try_from(probs[k].get(p as i64)).unwrap_or_default(),
             });
-            prev_word = Some(wid);
         }
         out.push(tokens);
     }

@@ -50,9 +50,13 @@ fn argmax(v: &[f32]) -> usize {
         .fold(0, |b, (i, &x)| if x > v[b] { i } else { b })
 }
 
-/// WordPiece tokens back to text (HF's `convert_tokens_to_string`).
+/// WordPiece tokens back to text: HF's `convert_tokens_to_string`, which is the fast tokenizer's
+/// WordPiece decoder (`##` pieces joined, then its clean-up: "Co ." → "Co.", "Merkel ' s" → "Merkel's").
 fn join_tokens(tokens: &[String]) -> String {
-    tokens.join(" ").replace(" ##", "")
+    use tokenizers::tokenizer::Decoder;
+    let d = tokenizers::decoders::wordpiece::WordPiece::default();
+    d.decode(tokens.to_vec())
+        .unwrap_or_else(|_| tokens.join(" ").replace(" ##", ""))
 }
 
 fn split_tag(label: &str) -> (&str, &str) {
