@@ -66,4 +66,7 @@ PYEOF
   fi
   echo "$MINILM_SHA" > "$M/.sha256-ok"
 fi
-say "ready: libtorch -> $TORCH_DIR; teacher backbone $M"
+# 4. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
+#    test` build only what they run, so the README's commands get it from here). Seconds once built.
+cargo build --release -q -p distilner-torchdist
+say "ready: libtorch -> $TORCH_DIR; teacher backbone $M; target/release/libdistilner_torchdist.so"

@@ -50,6 +50,12 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         },
         max_wait_ms: 20,
         max_batch_texts: 16,
+        max_batch_tokens: 8192,
+        max_queued_requests: 64,
+        max_concurrent_requests: 64,
+        api_key: None,
+        cors_origin: None,
+        load_seconds: 0.0,
         tag: TagOptions::default(),
         model_name: "tiny".into(),
         client_timeout: std::time::Duration::from_secs(10),
@@ -263,7 +269,7 @@ fn slow_clients_time_out_and_block_nothing() {
         // A body that stops halfway gets 408 after the client timeout.
         let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
         c.write_all(
-            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"inputs\": \"Par",
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"inputs\": \"Par",
         )
         .await
         .unwrap();
@@ -292,7 +298,7 @@ fn slow_clients_time_out_and_block_nothing() {
         }
         // SIGTERM with a stalled body in flight: the drain is bounded.
         let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        c.write_all(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        c.write_all(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -312,4 +318,131 @@ fn slow_clients_time_out_and_block_nothing() {
         "shutdown took {:?}",
         t.elapsed()
     );
+}
+
+/// One raw request with the given extra header lines; (status, headers + body as text).
+async fn raw(addr: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let method = if body.is_empty() { "GET" } else { "POST" };
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// Admission and locks: past `max_concurrent_requests` a request gets 429 with Retry-After at once
+/// (never an unbounded queue); an API key guards every route but /health (401 without it); a body
+/// that is not JSON gets 415; /metrics counts requests by route and status in Prometheus format.
+#[test]
+fn overload_is_refused_at_once_and_the_server_can_be_locked_and_watched() {
+    let m = tiny_model_dir("tiny-bert-ner");
+    let l = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
+    let opts = ServeOptions {
+        host: "127.0.0.1".into(),
+        port: 0,
+        limits: Limits::default(),
+        // A long gathering window holds the first requests in the server while the rest arrive.
+        max_wait_ms: 300,
+        max_batch_texts: 64,
+        max_batch_tokens: 8192,
+        max_queued_requests: 2,
+        max_concurrent_requests: 3,
+        api_key: Some("s3cret".into()),
+        cors_origin: None,
+        load_seconds: 0.5,
+        tag: TagOptions::default(),
+        model_name: "tiny".into(),
+        client_timeout: std::time::Duration::from_secs(10),
+        drain_timeout: std::time::Duration::from_secs(10),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let (app, _w) = router(l.model, l.tokenizer, &opts);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let auth = "Authorization: Bearer s3cret\r\nContent-Type: application/json\r\n";
+        let body = r#"{"inputs": "Peter flew to Paris"}"#;
+
+        let (s, _) = raw(&addr, "/health", "", "").await;
+        assert_eq!(s, 200, "/health needs no key");
+        let (s, t) = raw(
+            &addr,
+            "/predict",
+            "Content-Type: application/json\r\n",
+            body,
+        )
+        .await;
+        assert_eq!(s, 401, "{t}");
+        let wrong = "Authorization: Bearer s3cret!\r\nContent-Type: application/json\r\n";
+        assert_eq!(raw(&addr, "/predict", wrong, body).await.0, 401);
+        assert_eq!(raw(&addr, "/info", "", "").await.0, 401);
+        let (s, t) = raw(
+            &addr,
+            "/predict",
+            "Authorization: Bearer s3cret\r\nContent-Type: text/plain\r\n",
+            body,
+        )
+        .await;
+        assert_eq!(s, 415, "{t}");
+
+        // 20 requests at once against 3 admitted: the rest are refused at once with Retry-After.
+        let mut hs = Vec::new();
+        for _ in 0..20 {
+            let addr = addr.clone();
+            hs.push(tokio::spawn(async move {
+                let t0 = std::time::Instant::now();
+                let r = raw(&addr, "/predict", auth, body).await;
+                (r, t0.elapsed())
+            }));
+        }
+        let (mut ok, mut refused) = (0, 0);
+        for h in hs {
+            let ((s, t), took) = h.await.unwrap();
+            match s {
+                200 => ok += 1,
+                429 => {
+                    refused += 1;
+                    assert!(t.to_ascii_lowercase().contains("retry-after: 1"), "{t}");
+                    assert!(
+                        took < std::time::Duration::from_millis(200),
+                        "a refusal took {took:?}"
+                    );
+                }
+                other => panic!("status {other}: {t}"),
+            }
+        }
+        assert!(ok >= 1 && refused >= 10, "{ok} answered, {refused} refused");
+        // After the burst, the next request is served.
+        assert_eq!(raw(&addr, "/predict", auth, body).await.0, 200);
+
+        let (s, t) = raw(&addr, "/metrics", "Authorization: Bearer s3cret\r\n", "").await;
+        assert_eq!(s, 200);
+        for want in [
+            "distilner_requests_total{route=\"/predict\",status=\"200\"}",
+            "distilner_requests_total{route=\"/predict\",status=\"429\"}",
+            "distilner_requests_total{route=\"/predict\",status=\"401\"}",
+            "distilner_request_duration_seconds_bucket",
+            "distilner_queue_depth",
+            "distilner_model_load_seconds",
+            "distilner_tokens_total",
+        ] {
+            assert!(t.contains(want), "/metrics lacks {want}:\n{t}");
+        }
+    });
 }

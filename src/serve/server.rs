@@ -1,19 +1,20 @@
 //! Routes: `POST /predict`, `GET /health`, `GET /info`. Bad requests get JSON 4xx errors; SIGTERM or
 //! Ctrl-C stops accepting and drains in-flight requests.
-use super::batcher::{run_worker, BatchOptions, Job};
+use super::batcher::{supervise, BatchInfo, BatchOptions, Job, WorkerState};
 use super::request::{parse, Limits};
 use crate::infer::TagOptions;
 use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 pub struct ServeOptions {
     pub host: String,
@@ -21,19 +22,37 @@ pub struct ServeOptions {
     pub limits: Limits,
     pub max_wait_ms: u64,
     pub max_batch_texts: usize,
+    /// Sub-tokens gathered into one model batch at most.
+    pub max_batch_tokens: usize,
+    /// Requests admitted and waiting for the model at most; past it, 429 at once.
+    pub max_queued_requests: usize,
+    /// Requests being handled at once (reading, queued or computing) at most; past it, 429 at once.
+    pub max_concurrent_requests: usize,
     pub tag: TagOptions,
     pub model_name: String,
     /// A client gets this long to send its request headers, and again its body (then 408 / closed).
     pub client_timeout: Duration,
     /// On SIGTERM, in-flight requests get this long to finish before the server exits anyway.
     pub drain_timeout: Duration,
+    /// Require `Authorization: Bearer <key>` on every route but `/health`.
+    pub api_key: Option<String>,
+    /// Allow browsers from this origin (CORS is off without it).
+    pub cors_origin: Option<String>,
+    /// Seconds the model took to load (reported in /metrics).
+    pub load_seconds: f64,
 }
 
 struct AppState {
-    tx: Mutex<mpsc::Sender<Job>>,
+    tx: mpsc::SyncSender<Job>,
+    tok: NerTokenizer,
     limits: Limits,
     client_timeout: Duration,
     info: Value,
+    inflight: Arc<tokio::sync::Semaphore>,
+    worker: Arc<WorkerState>,
+    next_id: AtomicU64,
+    api_key: Option<String>,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 fn error(status: u16, msg: &str) -> Response {
@@ -41,63 +60,260 @@ fn error(status: u16, msg: &str) -> Response {
     (code, Json(json!({"error": msg, "status": status}))).into_response()
 }
 
-async fn predict(State(st): State<Arc<AppState>>, body: Body) -> Response {
+/// Refused at admission, at once: the client should come back after `Retry-After`.
+fn busy(status: u16, msg: &str) -> Response {
+    let mut r = error(status, msg);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    r
+}
+
+fn record(route: &'static str, status: u16, t0: Instant) {
+    metrics::counter!("distilner_requests_total", "route" => route, "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("distilner_request_duration_seconds", "route" => route)
+        .record(t0.elapsed().as_secs_f64());
+}
+
+/// The key check, in constant time; `None` when the request may pass.
+fn unauthorized(st: &AppState, headers: &HeaderMap) -> Option<Response> {
+    use subtle::ConstantTimeEq;
+    let key = st.api_key.as_ref()?;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(key.as_bytes())) {
+        return None;
+    }
+    let mut r = error(
+        401,
+        "missing or wrong API key: send `Authorization: Bearer <key>`",
+    );
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    Some(r)
+}
+
+async fn predict(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let t0 = Instant::now();
+    let id = st.next_id.fetch_add(1, Ordering::Relaxed);
+    let (resp, log) = predict_inner(&st, id, &headers, body).await;
+    let status = resp.status().as_u16();
+    record("/predict", status, t0);
+    tracing::info!(
+        request_id = id,
+        status,
+        texts = log.texts,
+        tokens = log.tokens,
+        queue_ms = log.batch.queue_seconds * 1e3,
+        compute_ms = log.batch.compute_seconds * 1e3,
+        batch_texts = log.batch.batch_texts,
+        total_ms = t0.elapsed().as_secs_f64() * 1e3,
+        "POST /predict"
+    );
+    let mut resp = resp;
+    if let Ok(v) = header::HeaderValue::from_str(&id.to_string()) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+#[derive(Default)]
+struct RequestLog {
+    texts: usize,
+    tokens: usize,
+    batch: BatchInfo,
+}
+
+async fn predict_inner(
+    st: &AppState,
+    id: u64,
+    headers: &HeaderMap,
+    body: Body,
+) -> (Response, RequestLog) {
+    let mut log = RequestLog::default();
+    if let Some(r) = unauthorized(st, headers) {
+        return (r, log);
+    }
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json_body {
+        return (
+            error(
+                415,
+                "send the request as JSON (Content-Type: application/json)",
+            ),
+            log,
+        );
+    }
+    if !st.worker.ready.load(Ordering::Relaxed) {
+        return (busy(503, "the model is not ready"), log);
+    }
+    // Admission: a bounded number of requests in the server at once; the rest are refused now,
+    // not queued without bound.
+    let Ok(_permit) = st.inflight.clone().try_acquire_owned() else {
+        return (
+            busy(429, "too many requests in progress; retry shortly"),
+            log,
+        );
+    };
     // The body is read here, under a deadline, so a client trickling bytes cannot hold a request
     // (and a graceful shutdown) open forever.
     let read = axum::body::to_bytes(body, st.limits.max_body_bytes + 1024);
     let body = match tokio::time::timeout(st.client_timeout, read).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => {
-            return error(
-                413,
-                &format!(
-                    "request body larger than {} bytes (or broken off)",
-                    st.limits.max_body_bytes
-                ),
-            )
+            let msg = format!(
+                "request body larger than {} bytes (or broken off)",
+                st.limits.max_body_bytes
+            );
+            return (error(413, &msg), log);
         }
         Err(_) => {
-            return error(
-                408,
-                &format!(
-                    "the request body did not arrive within {} s",
-                    st.client_timeout.as_secs_f64()
-                ),
-            )
+            let msg = format!(
+                "the request body did not arrive within {} s",
+                st.client_timeout.as_secs_f64()
+            );
+            return (error(408, &msg), log);
         }
     };
     let req = match parse(&body, &st.limits) {
         Ok(r) => r,
-        Err(e) => return error(e.status, &e.message),
+        Err(e) => return (error(e.status, &e.message), log),
     };
+    log.texts = req.texts.len();
+    log.tokens = req
+        .texts
+        .iter()
+        .map(|t| {
+            st.tok
+                .inner
+                .encode(t.as_str(), false)
+                .map(|e| e.len())
+                .unwrap_or(t.len())
+        })
+        .sum();
     let (reply, rx) = tokio::sync::oneshot::channel();
     let job = Job {
+        id,
         texts: req.texts,
+        tokens: log.tokens,
         strategy: req.strategy,
+        enqueued: Instant::now(),
         reply,
     };
-    if st.tx.lock().map(|tx| tx.send(job)).is_err() {
-        return error(503, "the model worker is not running");
-    }
-    match rx.await {
-        Ok(Ok(mut out)) => {
-            if req.single {
-                Json(out.remove(0)).into_response()
-            } else {
-                Json(Value::Array(out)).into_response()
-            }
+    st.worker.queued.fetch_add(1, Ordering::Relaxed);
+    match st.tx.try_send(job) {
+        Ok(()) => {}
+        Err(mpsc::TrySendError::Full(_)) => {
+            st.worker.queued.fetch_sub(1, Ordering::Relaxed);
+            return (busy(429, "the queue is full; retry shortly"), log);
         }
-        Ok(Err(e)) => error(500, &e),
-        Err(_) => error(503, "the model worker stopped"),
+        Err(mpsc::TrySendError::Disconnected(_)) => {
+            st.worker.queued.fetch_sub(1, Ordering::Relaxed);
+            return (busy(503, "the model worker is not running"), log);
+        }
+    }
+    metrics::counter!("distilner_tokens_total").increment(log.tokens as u64);
+    match rx.await {
+        Ok((Ok(mut out), info)) => {
+            log.batch = info;
+            let v = if req.single {
+                out.remove(0)
+            } else {
+                Value::Array(out)
+            };
+            (Json(v).into_response(), log)
+        }
+        Ok((Err(e), info)) => {
+            log.batch = info;
+            // The cause goes to the log under the request id, not to the client.
+            tracing::error!(request_id = id, error = %e, "internal error");
+            eprintln!("[serve] request {id}: internal error: {e}");
+            let r = (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"error": "internal error", "status": 500, "request_id": id})),
+            )
+                .into_response();
+            (r, log)
+        }
+        Err(_) => (busy(503, "the model worker stopped"), log),
     }
 }
 
-async fn health() -> Response {
-    Json(json!({"status": "ok"})).into_response()
+/// Readiness, cheap under load: 200 while the model worker runs, 503 while it does not.
+async fn health(State(st): State<Arc<AppState>>) -> Response {
+    if st.worker.ready.load(Ordering::Relaxed) {
+        Json(json!({"status": "ok"})).into_response()
+    } else {
+        busy(503, "the model worker is not running")
+    }
 }
 
-async fn info_route(State(st): State<Arc<AppState>>) -> Response {
+async fn info_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(r) = unauthorized(&st, &headers) {
+        return r;
+    }
     Json(st.info.clone()).into_response()
+}
+
+/// Prometheus text format.
+async fn metrics_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(r) = unauthorized(&st, &headers) {
+        return r;
+    }
+    let w = &st.worker;
+    metrics::gauge!("distilner_queue_depth").set(w.queued.load(Ordering::Relaxed) as f64);
+    metrics::gauge!("distilner_requests_in_flight")
+        .set((st.inflight_limit() - st.inflight.available_permits()) as f64);
+    metrics::counter!("distilner_requests_dropped_disconnected_total")
+        .absolute(w.dropped_disconnected.load(Ordering::Relaxed));
+    metrics::counter!("distilner_worker_restarts_total")
+        .absolute(w.restarts.load(Ordering::Relaxed));
+    metrics::gauge!("distilner_worker_ready").set(if w.ready.load(Ordering::Relaxed) {
+        1.0
+    } else {
+        0.0
+    });
+    let text = st.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+impl AppState {
+    fn inflight_limit(&self) -> usize {
+        self.info["limits"]["max_concurrent_requests"]
+            .as_u64()
+            .unwrap_or(0) as usize
+    }
+}
+
+/// The process's Prometheus recorder (installed once; later servers in the process share it).
+fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            use metrics_exporter_prometheus::PrometheusBuilder;
+            let buckets = [
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ];
+            PrometheusBuilder::new()
+                .set_buckets(&buckets)
+                .ok()?
+                .install_recorder()
+                .ok()
+        })
+        .clone()
 }
 
 async fn shutdown_signal() {
@@ -130,27 +346,55 @@ pub fn router(
         "window": o.tag.max_len,
         "version": env!("CARGO_PKG_VERSION"),
         "precision": model.precision().name(),
-        "limits": {"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars, "max_batch": o.limits.max_batch},
+        "limits": {"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars,
+                   "max_batch": o.limits.max_batch, "max_batch_tokens": o.max_batch_tokens,
+                   "max_queued_requests": o.max_queued_requests,
+                   "max_concurrent_requests": o.max_concurrent_requests},
     });
-    let (tx, rx) = mpsc::channel();
+    let metrics = prometheus();
+    metrics::gauge!("distilner_model_load_seconds").set(o.load_seconds);
+    let (tx, rx) = mpsc::sync_channel(o.max_queued_requests.max(1));
     let bo = BatchOptions {
         max_wait: Duration::from_millis(o.max_wait_ms),
         max_texts: o.max_batch_texts,
+        max_tokens: o.max_batch_tokens,
         tag: o.tag,
     };
-    let worker = std::thread::spawn(move || run_worker(model, tok, rx, bo));
+    let worker = Arc::new(WorkerState::default());
+    let ws = worker.clone();
+    let wtok = tok.clone();
+    let handle = std::thread::spawn(move || supervise(model, wtok, rx, bo, ws));
     let st = Arc::new(AppState {
-        tx: Mutex::new(tx),
+        tx,
+        tok,
         limits: o.limits,
         client_timeout: o.client_timeout,
         info,
+        inflight: Arc::new(tokio::sync::Semaphore::new(
+            o.max_concurrent_requests.max(1),
+        )),
+        worker,
+        next_id: AtomicU64::new(1),
+        api_key: o.api_key.clone(),
+        metrics,
     });
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/predict", post(predict))
         .route("/health", get(health))
         .route("/info", get(info_route))
+        .route("/metrics", get(metrics_route))
         .with_state(st);
-    (app, worker)
+    if let Some(origin) = &o.cors_origin {
+        if let Ok(v) = header::HeaderValue::from_str(origin) {
+            app = app.layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(v)
+                    .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                    .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+            );
+        }
+    }
+    (app, handle)
 }
 
 /// Bind and serve until SIGTERM / Ctrl-C.
@@ -166,7 +410,7 @@ pub fn serve(model: TokenClassifier, tok: NerTokenizer, o: ServeOptions) -> anyh
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
         eprintln!(
-            "[serve] listening on http://{} (POST /predict, GET /health, GET /info)",
+            "[serve] listening on http://{} (POST /predict, GET /health, GET /info, GET /metrics)",
             listener.local_addr()?
         );
         accept_loop(listener, app, o.client_timeout, o.drain_timeout).await;

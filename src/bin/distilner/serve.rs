@@ -31,10 +31,49 @@ pub struct Args {
     /// Seconds in-flight requests get to finish after SIGTERM.
     #[arg(long, default_value_t = 30.0)]
     drain_timeout_s: f64,
+    /// Most sub-tokens gathered into one model batch.
+    #[arg(long, default_value_t = 8192)]
+    max_batch_tokens: usize,
+    /// Most requests waiting for the model; past it, 429 with Retry-After at once.
+    #[arg(long, default_value_t = 256)]
+    max_queued_requests: usize,
+    /// Most requests in the server at once (reading, queued, computing); past it, 429 at once.
+    #[arg(long, default_value_t = 512)]
+    max_concurrent_requests: usize,
+    /// File holding an API key: every route but /health then needs `Authorization: Bearer <key>`.
+    /// The environment variable DISTILNER_API_KEY does the same.
+    #[arg(long)]
+    api_key_file: Option<std::path::PathBuf>,
+    /// Allow browsers from this origin (CORS); off by default.
+    #[arg(long)]
+    cors_origin: Option<String>,
+    /// Access log: one line per request, as JSON or human-readable.
+    #[arg(long, default_value = "pretty", value_parser = ["json", "pretty"])]
+    log_format: String,
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let api_key = match (&a.api_key_file, std::env::var("DISTILNER_API_KEY").ok()) {
+        (Some(p), _) => {
+            let k = std::fs::read_to_string(p).map_err(|e| {
+                anyhow::anyhow!("{}: cannot read the API key file: {e}", p.display())
+            })?;
+            Some(k.trim().to_string())
+        }
+        (None, k) => k.map(|k| k.trim().to_string()),
+    };
+    if api_key.as_deref() == Some("") {
+        anyhow::bail!("the API key is empty; put a key in the file (or DISTILNER_API_KEY), or drop the option");
+    }
+    let fmt = tracing_subscriber::fmt().with_target(false);
+    let _ = if a.log_format == "json" {
+        fmt.json().try_init()
+    } else {
+        fmt.try_init()
+    };
+    let t0 = std::time::Instant::now();
     let l = a.m.load()?;
+    let load_seconds = t0.elapsed().as_secs_f64();
     serve(
         l.model,
         l.tokenizer,
@@ -48,6 +87,12 @@ pub fn run(a: Args) -> Result<()> {
             },
             max_wait_ms: a.max_wait_ms,
             max_batch_texts: a.max_batch_texts,
+            max_batch_tokens: a.max_batch_tokens,
+            max_queued_requests: a.max_queued_requests,
+            max_concurrent_requests: a.max_concurrent_requests,
+            api_key,
+            cors_origin: a.cors_origin,
+            load_seconds,
             tag: TagOptions {
                 batch_size: a.max_batch_texts,
                 ..TagOptions::default()

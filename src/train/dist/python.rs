@@ -114,7 +114,7 @@ impl Plugin {
         // SAFETY: as above; the plugin's symbols resolve against the libpython loaded globally.
         let lib = unsafe { Library::open(Some(&plugin_path), RTLD_NOW) }.with_context(|| {
             format!(
-                "{}: cannot load the torch.distributed plugin (built with the binary: cargo build --release)",
+                "{}: cannot load the torch.distributed plugin; build it with `cargo build --release` (./setup.sh does)",
                 plugin_path.display()
             )
         })?;
