@@ -361,6 +361,8 @@ pub fn router(
         tag: o.tag,
     };
     let worker = Arc::new(WorkerState::default());
+    // Ready from here: the model is loaded and its worker is starting (it turns this off if it stops).
+    worker.ready.store(true, Ordering::Relaxed);
     let ws = worker.clone();
     let wtok = tok.clone();
     let handle = std::thread::spawn(move || supervise(model, wtok, rx, bo, ws));
