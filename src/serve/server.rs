@@ -49,6 +49,7 @@ struct AppState {
     client_timeout: Duration,
     info: Value,
     inflight: Arc<tokio::sync::Semaphore>,
+    max_concurrent: usize,
     worker: Arc<WorkerState>,
     next_id: AtomicU64,
     api_key: Option<String>,
@@ -275,7 +276,7 @@ async fn metrics_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> R
     let w = &st.worker;
     metrics::gauge!("distilner_queue_depth").set(w.queued.load(Ordering::Relaxed) as f64);
     metrics::gauge!("distilner_requests_in_flight")
-        .set((st.inflight_limit() - st.inflight.available_permits()) as f64);
+        .set((st.max_concurrent - st.inflight.available_permits()) as f64);
     metrics::counter!("distilner_requests_dropped_disconnected_total")
         .absolute(w.dropped_disconnected.load(Ordering::Relaxed));
     metrics::counter!("distilner_worker_restarts_total")
@@ -287,14 +288,6 @@ async fn metrics_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> R
     });
     let text = st.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
-}
-
-impl AppState {
-    fn inflight_limit(&self) -> usize {
-        self.info["limits"]["max_concurrent_requests"]
-            .as_u64()
-            .unwrap_or(0) as usize
-    }
 }
 
 /// The process's Prometheus recorder (installed once; later servers in the process share it).
@@ -375,6 +368,7 @@ pub fn router(
         inflight: Arc::new(tokio::sync::Semaphore::new(
             o.max_concurrent_requests.max(1),
         )),
+        max_concurrent: o.max_concurrent_requests.max(1),
         worker,
         next_id: AtomicU64::new(1),
         api_key: o.api_key.clone(),

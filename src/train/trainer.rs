@@ -18,7 +18,7 @@ use std::time::Instant;
 use tch::Tensor;
 
 /// One row of the per-epoch table (the model card's format).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct EpochLog {
     pub epoch: usize,
     pub step: usize,
@@ -360,17 +360,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                 train_seconds: st.train_seconds,
             }
         } else {
-            EpochLog {
-                epoch: 0,
-                step: 0,
-                training_loss: 0.0,
-                validation_loss: 0.0,
-                precision: 0.0,
-                recall: 0.0,
-                f1: 0.0,
-                accuracy: 0.0,
-                train_seconds: 0.0,
-            }
+            EpochLog::default() // replaced by rank 0's row below
         };
         let log: EpochLog = match dist {
             Some(d) => serde_json::from_value(d.broadcast_json(serde_json::to_value(&log)?)?)?,
