@@ -55,7 +55,8 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         max_concurrent_requests: 64,
         api_key: None,
         cors_origin: None,
-        load_seconds: 0.0,
+        max_queued_tokens: 1 << 20,
+        inject_faults: false,
         tag: TagOptions::default(),
         model_name: "tiny".into(),
         client_timeout: std::time::Duration::from_secs(10),
@@ -218,6 +219,7 @@ fn start_server(model: &std::path::Path, extra: &[&str]) -> (std::process::Child
             "1",
         ])
         .args(extra)
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -360,7 +362,8 @@ fn overload_is_refused_at_once_and_the_server_can_be_locked_and_watched() {
         max_concurrent_requests: 3,
         api_key: Some("s3cret".into()),
         cors_origin: None,
-        load_seconds: 0.5,
+        max_queued_tokens: 1 << 20,
+        inject_faults: false,
         tag: TagOptions::default(),
         model_name: "tiny".into(),
         client_timeout: std::time::Duration::from_secs(10),
@@ -445,4 +448,203 @@ fn overload_is_refused_at_once_and_the_server_can_be_locked_and_watched() {
             assert!(t.contains(want), "/metrics lacks {want}:\n{t}");
         }
     });
+}
+
+/// A gauge or counter's value from Prometheus text (the first sample of that name; 0 if absent).
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Scheduling and faults, on the binary: 503 while the model loads; a huge request advances a step
+/// budget at a time while short requests are answered in between (shortest work first); a second
+/// huge one is refused by the token budget (429) and one larger than it gets 413; a failing model
+/// step fails only the request that caused it (500 with its id, no internal text) even when it
+/// shared the step with others; a dead worker is restarted; a client that hangs up has the rest of
+/// its work dropped before the model.
+#[test]
+fn long_requests_share_the_model_and_faults_stay_with_their_request() {
+    use std::time::{Duration, Instant};
+    let m = tiny_model_dir("tiny-bert-ner");
+    let sentence = "Peter Blackburn visited Paris and Berlin for the European Union . ";
+    // Its steps are slowed to 20 ms (`__distilner_fault_slow__`): the tiny model's real ones take
+    // about 1 ms, a real model's a budget of 1,024 sub-tokens about that long.
+    let mut texts = vec![sentence.repeat(60); 8];
+    texts[0].push_str("__distilner_fault_slow__");
+    // The sub-tokens the server will count for the huge request; the token budget is set so one
+    // fits and two do not.
+    let l = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
+    let n = distilner::infer::prepare(&l.tokenizer, &texts, &TagOptions::default().fit(&l.model))
+        .unwrap()
+        .window_tokens();
+    let budget = (n * 3 / 2).to_string();
+    let (mut child, addr) = start_server(
+        m.path(),
+        &[
+            "--inject-faults",
+            "--slow-load-ms",
+            "1500",
+            "--max-batch-tokens",
+            "64",
+            "--max-queued-tokens",
+            &budget,
+            "--max-text-chars",
+            "20000",
+        ],
+    );
+    let json = "Content-Type: application/json\r\n";
+    let huge = serde_json::json!({ "inputs": texts }).to_string();
+    let bigger = serde_json::json!({ "inputs": vec![sentence.repeat(200); 8] }).to_string();
+    let short = r#"{"inputs": "Peter Blackburn visited Paris ."}"#;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // Loading: listening already, honest 503s.
+        let (s, t) = raw(&addr, "/health", "", "").await;
+        assert_eq!(s, 503, "{t}");
+        assert!(t.contains("loading"), "{t}");
+        assert_eq!(raw(&addr, "/predict", json, short).await.0, 503);
+        let t0 = Instant::now();
+        while raw(&addr, "/health", "", "").await.0 != 200 {
+            assert!(t0.elapsed() < Duration::from_secs(20), "never ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let unloaded = {
+            let t = Instant::now();
+            for _ in 0..5 {
+                assert_eq!(raw(&addr, "/predict", json, short).await.0, 200);
+            }
+            t.elapsed() / 5
+        };
+        let (_, before) = raw(&addr, "/metrics", "", "").await;
+        let computed0 = metric(&before, "distilner_model_tokens_total");
+
+        // One huge request, then short ones while it runs.
+        let t_huge = Instant::now();
+        let (a, h) = (addr.clone(), huge.clone());
+        let first = tokio::spawn(async move { raw(&a, "/predict", json, &h).await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut worst = Duration::ZERO;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let (s, body) = raw(&addr, "/predict", json, short).await;
+            assert_eq!(s, 200, "{body}");
+            assert!(body.contains("\"word\""), "{body}");
+            worst = worst.max(t.elapsed());
+        }
+        // The token budget: a second huge request does not fit while the first runs; one larger
+        // than the whole budget never does.
+        let (s, t) = raw(&addr, "/predict", json, &huge).await;
+        assert_eq!(s, 429, "{}", &t[..t.len().min(300)]);
+        let (s, t) = raw(&addr, "/predict", json, &bigger).await;
+        assert_eq!(s, 413, "{t}");
+        assert!(t.contains("--max-queued-tokens"), "{t}");
+        // A failing step shared with the huge request and good ones: only its own request fails.
+        let mut hs = Vec::new();
+        for i in 0..4 {
+            let a = addr.clone();
+            let body = if i == 0 {
+                r#"{"inputs": "Paris __distilner_fault_step__"}"#.to_string()
+            } else {
+                short.to_string()
+            };
+            hs.push(tokio::spawn(async move { raw(&a, "/predict", json, &body).await }));
+        }
+        for (i, h) in hs.into_iter().enumerate() {
+            let (s, t) = h.await.unwrap();
+            if i == 0 {
+                assert_eq!(s, 500, "{t}");
+                assert!(t.contains("\"request_id\""), "{t}");
+                assert!(!t.contains("injected") && !t.contains("panic"), "{t}");
+            } else {
+                assert_eq!(s, 200, "{t}");
+            }
+        }
+        assert!(
+            !first.is_finished(),
+            "the huge request ended before the short ones were done: the test proves nothing"
+        );
+        let (s, t) = first.await.unwrap();
+        let huge_took = t_huge.elapsed();
+        assert_eq!(s, 200, "{}", &t[..t.len().min(300)]);
+        assert!(
+            worst < huge_took / 4 && worst < unloaded * 20 + Duration::from_millis(100),
+            "a short request took {worst:?} beside a huge one of {huge_took:?} (unloaded {unloaded:?})"
+        );
+        let (_, m1) = raw(&addr, "/metrics", "", "").await;
+        let huge_tokens = metric(&m1, "distilner_model_tokens_total") - computed0;
+
+        // A client that hangs up mid-request: the rest of its windows never reach the model.
+        {
+            use tokio::io::AsyncWriteExt;
+            let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let req = format!(
+                "POST /predict HTTP/1.1\r\nHost: x\r\n{json}Content-Length: {}\r\n\r\n{huge}",
+                huge.len()
+            );
+            c.write_all(req.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let t0 = Instant::now();
+        let mut m2 = String::new();
+        while t0.elapsed() < Duration::from_secs(20) {
+            m2 = raw(&addr, "/metrics", "", "").await.1;
+            if metric(&m2, "distilner_requests_dropped_disconnected_total") >= 1.0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            metric(&m2, "distilner_requests_dropped_disconnected_total"),
+            1.0,
+            "{m2}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (_, m3) = raw(&addr, "/metrics", "", "").await;
+        let spent = metric(&m3, "distilner_model_tokens_total")
+            - metric(&m1, "distilner_model_tokens_total");
+        assert!(
+            spent < huge_tokens * 0.9,
+            "{spent} tokens computed for a request of {huge_tokens} whose client left"
+        );
+
+        // A worker that dies: its request gets a 500 with an id; the worker is started again.
+        let (s, t) = raw(
+            &addr,
+            "/predict",
+            json,
+            r#"{"inputs": "Paris __distilner_fault_worker__"}"#,
+        )
+        .await;
+        assert_eq!(s, 500, "{t}");
+        assert!(t.contains("\"request_id\"") && !t.contains("injected"), "{t}");
+        let t0 = Instant::now();
+        while raw(&addr, "/health", "", "").await.0 != 200 {
+            assert!(t0.elapsed() < Duration::from_secs(5), "worker not restarted");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(raw(&addr, "/predict", json, short).await.0, 200);
+        let (_, m4) = raw(&addr, "/metrics", "", "").await;
+        assert_eq!(metric(&m4, "distilner_worker_restarts_total"), 1.0, "{m4}");
+        for want in [
+            "distilner_batch_tokens",
+            "distilner_batch_windows",
+            "distilner_step_seconds",
+            "distilner_queued_tokens",
+        ] {
+            assert!(m4.contains(want), "/metrics lacks {want}");
+        }
+        eprintln!(
+            "unloaded {unloaded:?}, worst short beside huge {worst:?}, huge {huge_took:?} \
+             ({huge_tokens} tokens), {spent} tokens spent on the abandoned one"
+        );
+    });
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -2,9 +2,10 @@
 pub mod aggregate;
 pub mod label;
 pub mod pipeline;
+pub mod render;
 pub mod tagger;
 pub mod words;
 
 pub use aggregate::Strategy;
-pub use pipeline::{analyze, predict};
+pub use pipeline::{analyze, entities, predict, prepare, tokens, Prepared};
 pub use tagger::{tag_sentences, TagOptions};

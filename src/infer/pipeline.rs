@@ -3,10 +3,13 @@
 //! strategy. The JSON shapes are the Hugging Face token-classification pipeline's.
 use super::aggregate::{aggregate, Strategy};
 use super::tagger::{window_probs, TagOptions};
-use super::words::split_words;
+use super::words::{split_words, Word};
+use crate::data::LabelSet;
 use crate::model::TokenClassifier;
-use crate::tokenize::{windows, NerTokenizer};
+use crate::tokenize::{windows, NerTokenizer, Window};
 use anyhow::Result;
+use std::ops::Range;
+use tch::Tensor;
 use tokenizers::{EncodeInput, InputSequence};
 
 /// One sub-token of the input with its scores.
@@ -40,48 +43,68 @@ fn char_index(text: &str) -> Vec<usize> {
     idx
 }
 
-/// Score every sub-token of each text.
-pub fn analyze(
-    model: &TokenClassifier,
+/// Texts tokenized and cut into windows, waiting for the model's scores. Built where the request
+/// arrives (the server does this off the model's thread), scored by `tokens`.
+pub struct Prepared {
+    texts: Vec<String>,
+    parts: Vec<(Vec<Word>, tokenizers::Encoding, Range<usize>)>,
+    pub windows: Vec<Window>,
+    unk: Option<u32>,
+}
+
+impl Prepared {
+    /// Sub-tokens the model will see, over all windows ([CLS]/[SEP] included).
+    pub fn window_tokens(&self) -> usize {
+        self.windows.iter().map(|w| w.input_ids.len()).sum()
+    }
+}
+
+/// Tokenize texts and cut them into windows of at most `opt.max_len` (already fitted to the model).
+pub fn prepare<S: AsRef<str>>(
     tok: &NerTokenizer,
-    texts: &[&str],
+    texts: &[S],
     opt: &TagOptions,
-) -> Result<Vec<Vec<Token>>> {
-    let opt = &opt.fit(model);
+) -> Result<Prepared> {
     let mut all_windows = Vec::new();
-    let mut per_text = Vec::new();
+    let mut parts = Vec::new();
     for (t, text) in texts.iter().enumerate() {
-        let words = split_words(text);
+        let words = split_words(text.as_ref());
         let seq: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
         let enc = tok
             .inner
             .encode_char_offsets(EncodeInput::Single(InputSequence::from(seq)), true)
             .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
-        let ids: Vec<i64> = enc.get_ids().iter().map(|&i| i as i64).collect();
-        let wids: Vec<Option<usize>> = enc
-            .get_word_ids()
-            .iter()
-            .map(|w| w.map(|w| w as usize))
-            .collect();
         let e = crate::tokenize::Encoding {
-            input_ids: ids,
-            word_ids: wids.clone(),
+            input_ids: enc.get_ids().iter().map(|&i| i as i64).collect(),
+            word_ids: enc
+                .get_word_ids()
+                .iter()
+                .map(|w| w.map(|w| w as usize))
+                .collect(),
         };
         let wins = windows(t, &e, opt.max_len, opt.stride, tok.cls_id, tok.sep_id);
         let first = all_windows.len();
         all_windows.extend(wins);
-        per_text.push((words, enc, first..all_windows.len()));
+        parts.push((words, enc, first..all_windows.len()));
     }
-    let probs = window_probs(model, &all_windows, tok.pad_id, opt.batch_size);
-    let unk = tok.inner.token_to_id("[UNK]");
-    let mut out = Vec::with_capacity(texts.len());
-    for (t, (words, enc, range)) in per_text.into_iter().enumerate() {
-        let cidx = char_index(texts[t]);
+    Ok(Prepared {
+        texts: texts.iter().map(|t| t.as_ref().to_string()).collect(),
+        parts,
+        windows: all_windows,
+        unk: tok.inner.token_to_id("[UNK]"),
+    })
+}
+
+/// Every sub-token of each text with its scores, from one [len, labels] probability tensor per window.
+pub fn tokens(p: &Prepared, probs: &[Tensor]) -> Vec<Vec<Token>> {
+    let mut out = Vec::with_capacity(p.texts.len());
+    for (t, (words, enc, range)) in p.parts.iter().enumerate() {
+        let cidx = char_index(&p.texts[t]);
         let body_len = enc.get_ids().len().saturating_sub(2);
         // For each body token, the window (and position) with the largest margin.
         let mut best: Vec<Option<(usize, usize, usize)>> = vec![None; body_len];
-        for k in range {
-            let w = &all_windows[k];
+        for k in range.clone() {
+            let w = &p.windows[k];
             let n = w.input_ids.len() - 2;
             for j in 0..n {
                 let margin = j.min(n - 1 - j);
@@ -97,15 +120,15 @@ pub fn analyze(
             let Some(wid) = enc.get_word_ids()[pos] else {
                 continue;
             };
-            let (_, k, p) = b.expect("every token is in some window");
+            let (_, k, j) = b.expect("every token is in some window");
             let (s, e) = enc.get_offsets()[pos];
             let w = &words[wid as usize];
             let (ws, we) = (cidx[w.start], cidx[w.end]);
             let (start, end) = ((ws + s).min(we), (ws + e).min(we));
-            let is_unk = Some(enc.get_ids()[pos]) == unk;
+            let is_unk = Some(enc.get_ids()[pos]) == p.unk;
             // The pipeline shows an unknown token as the text it covers.
             let text = if is_unk {
-                texts[t].chars().skip(start).take(end - start).collect()
+                p.texts[t].chars().skip(start).take(end - start).collect()
             } else {
                 enc.get_tokens()[pos].clone()
             };
@@ -118,12 +141,36 @@ pub fn analyze(
                 start,
                 end,
                 first_of_word: !continuation,
-                probs: Vec::try_from(probs[k].get(p as i64)).unwrap_or_default(),
+                probs: Vec::try_from(probs[k].get(j as i64)).unwrap_or_default(),
             });
         }
         out.push(tokens);
     }
-    Ok(out)
+    out
+}
+
+/// Score every sub-token of each text.
+pub fn analyze(
+    model: &TokenClassifier,
+    tok: &NerTokenizer,
+    texts: &[&str],
+    opt: &TagOptions,
+) -> Result<Vec<Vec<Token>>> {
+    let p = prepare(tok, texts, &opt.fit(model))?;
+    let probs = window_probs(model, &p.windows, tok.pad_id, opt.batch_size);
+    Ok(tokens(&p, &probs))
+}
+
+/// Entities per text (one JSON array each) from scored tokens.
+pub fn entities(
+    tokens: &[Vec<Token>],
+    labels: &LabelSet,
+    strategy: Strategy,
+) -> Vec<serde_json::Value> {
+    tokens
+        .iter()
+        .map(|toks| aggregate(toks, labels, strategy))
+        .collect()
 }
 
 /// Tag texts and aggregate; one JSON array of entities per text.
@@ -134,9 +181,9 @@ pub fn predict(
     strategy: Strategy,
     opt: &TagOptions,
 ) -> Result<Vec<serde_json::Value>> {
-    let analyzed = analyze(model, tok, texts, opt)?;
-    Ok(analyzed
-        .iter()
-        .map(|toks| aggregate(toks, &model.labels, strategy))
-        .collect())
+    Ok(entities(
+        &analyze(model, tok, texts, opt)?,
+        &model.labels,
+        strategy,
+    ))
 }

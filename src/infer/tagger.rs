@@ -62,33 +62,50 @@ pub fn window_probs(
     pad: i64,
     batch_size: usize,
 ) -> Vec<Tensor> {
-    let mut order: Vec<usize> = (0..wins.len()).collect();
-    order.sort_by_key(|&i| wins[i].input_ids.len());
-    let mut out: Vec<Option<Tensor>> = (0..wins.len()).map(|_| None).collect();
+    let rows: Vec<&[i64]> = wins.iter().map(|w| w.input_ids.as_slice()).collect();
+    row_probs(model, &rows, pad, batch_size, usize::MAX)
+}
+
+/// `window_probs` over bare id rows, in forward passes of at most `max_rows` rows and at most
+/// `max_tokens` padded positions (rows × longest row) each.
+pub fn row_probs(
+    model: &TokenClassifier,
+    rows: &[&[i64]],
+    pad: i64,
+    max_rows: usize,
+    max_tokens: usize,
+) -> Vec<Tensor> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| rows[i].len());
+    let mut out: Vec<Option<Tensor>> = (0..rows.len()).map(|_| None).collect();
     tch::no_grad(|| {
-        for chunk in order.chunks(batch_size.max(1)) {
-            let rows: Vec<&[i64]> = chunk
-                .iter()
-                .map(|&i| wins[i].input_ids.as_slice())
-                .collect();
-            let (ids, mask) = pad_batch(&rows, pad, model.device());
+        let mut rest = &order[..];
+        while !rest.is_empty() {
+            // Sorted by length, so the last row taken is the longest: grow while the padded size fits.
+            let mut n = 1;
+            while n < rest.len()
+                && n < max_rows.max(1)
+                && (n + 1) * rows[rest[n]].len() <= max_tokens
+            {
+                n += 1;
+            }
+            let (chunk, tail) = rest.split_at(n);
+            rest = tail;
+            let batch: Vec<&[i64]> = chunk.iter().map(|&i| rows[i]).collect();
+            let (ids, mask) = pad_batch(&batch, pad, model.device());
             let probs = model
                 .forward(&ids, &mask, false, false)
                 .logits
                 .to_kind(Kind::Float)
-                .softmax(-1, Kind::Float);
-            let probs = probs.to_device(tch::Device::Cpu);
+                .softmax(-1, Kind::Float)
+                .to_device(tch::Device::Cpu);
             for (r, &i) in chunk.iter().enumerate() {
-                out[i] = Some(
-                    probs
-                        .get(r as i64)
-                        .narrow(0, 0, wins[i].input_ids.len() as i64),
-                );
+                out[i] = Some(probs.get(r as i64).narrow(0, 0, rows[i].len() as i64));
             }
         }
     });
     out.into_iter()
-        .map(|t| t.expect("every window predicted"))
+        .map(|t| t.expect("every row predicted"))
         .collect()
 }
 

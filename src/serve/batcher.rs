@@ -1,46 +1,60 @@
-//! Micro-batching: one worker thread owns the model; admitted requests wait in a bounded queue, and
-//! the worker gathers what arrives within a short window — until a batch has `max_texts` texts or
-//! `max_tokens` sub-tokens — and runs it as one batch. Requests whose client hung up are dropped
-//! before the model sees them; a text that fails fails only its own request; a panic (a libtorch
-//! error surfaces as one) fails that batch's requests and the worker goes on.
-use crate::infer::{predict, Strategy, TagOptions};
+//! The model worker: one thread owns the model and runs it step by step. Each request arrives
+//! tokenized and cut into windows; every step runs one budget of windows (`max_tokens` sub-tokens,
+//! `max_rows` windows) taken from the requests with the least work left first, so a request of a
+//! few sentences is answered in the next step even while a huge one is half done — a huge request
+//! advances with whatever budget the short ones leave. Requests whose client hung up are dropped
+//! before their next step; a step that fails is retried request by request, so one bad input fails
+//! only its own request; a panic outside a step unwinds the worker and `supervise` starts it again.
+use crate::infer::tagger::row_probs;
 use crate::model::TokenClassifier;
-use crate::tokenize::NerTokenizer;
-use serde_json::Value;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
+use tch::Tensor;
 use tokio::sync::oneshot;
 
-/// What the worker reports for one request: the entities, or an internal error (logged with the
-/// request id; never shown to the client).
-pub type Reply = Result<Vec<Value>, String>;
+/// One [len, labels] probability tensor per window, or an internal error (logged with the request
+/// id; never shown to the client).
+pub type Reply = Result<Vec<Tensor>, String>;
+
+/// Failures the tests inject (`serve --inject-faults`): a model step that fails (as a libtorch
+/// error does, by panicking), a worker that dies outright, or steps that take 20 ms longer (a tiny
+/// test model standing in for one whose steps take that long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Step,
+    Worker,
+    Slow,
+}
 
 pub struct Job {
     pub id: u64,
-    pub texts: Vec<String>,
-    /// Sub-tokens of all texts (counted at admission).
-    pub tokens: usize,
-    pub strategy: Strategy,
+    /// Sub-token ids of each window.
+    pub rows: Vec<Vec<i64>>,
     pub enqueued: Instant,
+    pub fault: Option<Fault>,
     pub reply: oneshot::Sender<(Reply, BatchInfo)>,
 }
 
-/// How a request was served, for its access-log line and the metrics.
+/// How a request was served, for its access-log line.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BatchInfo {
+    /// From admission to its first step.
     pub queue_seconds: f64,
+    /// Time of the steps it took part in.
     pub compute_seconds: f64,
-    pub batch_texts: usize,
-    pub batch_tokens: usize,
+    pub steps: usize,
 }
 
 pub struct BatchOptions {
+    /// When idle, wait this long after a request for others to batch with it.
     pub max_wait: Duration,
-    pub max_texts: usize,
+    /// Windows per step at most.
+    pub max_rows: usize,
+    /// Sub-tokens per step at most.
     pub max_tokens: usize,
-    pub tag: TagOptions,
+    pub pad_id: i64,
 }
 
 /// Shared with the HTTP side: whether a worker is running, and counters it keeps.
@@ -49,131 +63,319 @@ pub struct WorkerState {
     pub ready: AtomicBool,
     pub dropped_disconnected: AtomicU64,
     pub restarts: AtomicU64,
+    /// Requests sent to the worker and not yet taken from the channel.
     pub queued: AtomicU64,
+    /// Requests the worker has taken and not yet answered.
+    pub active: AtomicU64,
 }
 
-fn run_group(
+/// A request being worked on.
+struct Active {
+    job: Job,
+    probs: Vec<Option<Tensor>>,
+    /// Windows before this one have been scheduled.
+    next: usize,
+    remaining_tokens: usize,
+    started: Option<Instant>,
+    compute: f64,
+    steps: usize,
+    error: Option<String>,
+}
+
+impl Active {
+    fn done(&self) -> bool {
+        self.error.is_some() || self.next == self.job.rows.len()
+    }
+}
+
+fn admit(active: &mut Vec<Active>, job: Job, state: &WorkerState) {
+    state.queued.fetch_sub(1, Ordering::Relaxed);
+    state.active.fetch_add(1, Ordering::Relaxed);
+    if job.fault == Some(Fault::Worker) {
+        panic!("injected fault: the model worker died");
+    }
+    active.push(Active {
+        remaining_tokens: job.rows.iter().map(|r| r.len()).sum(),
+        probs: (0..job.rows.len()).map(|_| None).collect(),
+        next: 0,
+        started: None,
+        compute: 0.0,
+        steps: 0,
+        error: None,
+        job,
+    });
+}
+
+/// This step's windows: (request, window range), least work left first, within the budget. Every
+/// step takes at least one window.
+fn select(active: &[Active], opt: &BatchOptions) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut order: Vec<usize> = (0..active.len()).collect();
+    order.sort_by_key(|&i| (active[i].remaining_tokens, active[i].job.enqueued));
+    let (mut rows, mut tokens) = (0usize, 0usize);
+    let mut picks = Vec::new();
+    for i in order {
+        let a = &active[i];
+        let mut end = a.next;
+        while end < a.job.rows.len() && rows < opt.max_rows.max(1) {
+            let n = a.job.rows[end].len();
+            if rows > 0 && tokens + n > opt.max_tokens {
+                break;
+            }
+            rows += 1;
+            tokens += n;
+            end += 1;
+        }
+        if end > a.next {
+            picks.push((i, a.next..end));
+        }
+        if rows >= opt.max_rows.max(1) || tokens >= opt.max_tokens {
+            break;
+        }
+    }
+    picks
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// One forward over `rows`; a panic (how tch reports a libtorch error) becomes an error.
+fn forward(
     model: &TokenClassifier,
-    tok: &NerTokenizer,
-    jobs: &[&Job],
-    s: Strategy,
-    tag: &TagOptions,
-) -> Result<Vec<Vec<Value>>, String> {
-    let texts: Vec<&str> = jobs
-        .iter()
-        .flat_map(|j| j.texts.iter().map(|t| t.as_str()))
-        .collect();
-    let out = catch_unwind(AssertUnwindSafe(|| predict(model, tok, &texts, s, tag)))
-        .map_err(|p| {
-            p.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panic".into())
-        })?
-        .map_err(|e| e.to_string())?;
-    let mut out = out.into_iter();
-    Ok(jobs
-        .iter()
-        .map(|j| out.by_ref().take(j.texts.len()).collect())
-        .collect())
+    rows: &[&[i64]],
+    fault: bool,
+    opt: &BatchOptions,
+) -> Result<Vec<Tensor>, String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        if fault {
+            panic!("injected fault: a model step failed");
+        }
+        row_probs(model, rows, opt.pad_id, opt.max_rows, opt.max_tokens)
+    }))
+    .map_err(panic_message)
 }
 
-/// Run the worker loop until every sender is dropped.
+fn step(
+    model: &TokenClassifier,
+    active: &mut [Active],
+    picks: &[(usize, std::ops::Range<usize>)],
+    opt: &BatchOptions,
+) {
+    let t0 = Instant::now();
+    let rows_of = |active: &[Active], i: usize, r: &std::ops::Range<usize>| -> Vec<Vec<i64>> {
+        active[i].job.rows[r.clone()].to_vec()
+    };
+    let all: Vec<Vec<i64>> = picks
+        .iter()
+        .flat_map(|(i, r)| rows_of(active, *i, r))
+        .collect();
+    let refs: Vec<&[i64]> = all.iter().map(|r| r.as_slice()).collect();
+    let fault = picks
+        .iter()
+        .any(|(i, _)| active[*i].job.fault == Some(Fault::Step));
+    let store = |a: &mut Active, r: &std::ops::Range<usize>, probs: Vec<Tensor>| {
+        for (k, p) in r.clone().zip(probs) {
+            a.probs[k] = Some(p);
+        }
+    };
+    if picks
+        .iter()
+        .any(|(i, _)| active[*i].job.fault == Some(Fault::Slow))
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    match forward(model, &refs, fault, opt) {
+        Ok(probs) => {
+            let mut probs = probs.into_iter();
+            for (i, r) in picks {
+                let mine: Vec<Tensor> = probs.by_ref().take(r.len()).collect();
+                store(&mut active[*i], r, mine);
+            }
+        }
+        // One bad input must not fail the requests stepped with it: run each alone.
+        Err(e) => {
+            for (i, r) in picks {
+                let own = rows_of(active, *i, r);
+                let refs: Vec<&[i64]> = own.iter().map(|r| r.as_slice()).collect();
+                let fault = active[*i].job.fault == Some(Fault::Step);
+                let alone = if picks.len() > 1 {
+                    forward(model, &refs, fault, opt)
+                } else {
+                    Err(e.clone())
+                };
+                match alone {
+                    Ok(probs) => store(&mut active[*i], r, probs),
+                    Err(e) => active[*i].error = Some(e),
+                }
+            }
+        }
+    }
+    let dt = t0.elapsed().as_secs_f64();
+    for (i, r) in picks {
+        let a = &mut active[*i];
+        a.started.get_or_insert(t0);
+        a.compute += dt;
+        a.steps += 1;
+        a.remaining_tokens -= a.job.rows[r.clone()].iter().map(|w| w.len()).sum::<usize>();
+        a.next = r.end;
+    }
+    let tokens: usize = all.iter().map(|r| r.len()).sum();
+    metrics::histogram!("distilner_batch_windows").record(all.len() as f64);
+    metrics::histogram!("distilner_batch_tokens").record(tokens as f64);
+    metrics::histogram!("distilner_step_seconds").record(dt);
+    metrics::counter!("distilner_model_tokens_total").increment(tokens as u64);
+}
+
+fn answer(a: Active, state: &WorkerState) {
+    state.active.fetch_sub(1, Ordering::Relaxed);
+    let info = BatchInfo {
+        queue_seconds: a
+            .started
+            .map(|s| (s - a.job.enqueued).as_secs_f64())
+            .unwrap_or(0.0),
+        compute_seconds: a.compute,
+        steps: a.steps,
+    };
+    let reply = match a.error {
+        Some(e) => Err(e),
+        None => a
+            .probs
+            .into_iter()
+            .collect::<Option<Vec<Tensor>>>()
+            .ok_or_else(|| "a window was not computed".to_string()),
+    };
+    let _ = a.job.reply.send((reply, info));
+}
+
+/// Run the worker loop until every sender is dropped and the work in hand is answered.
 pub fn run_worker(
     model: &TokenClassifier,
-    tok: &NerTokenizer,
     rx: &mpsc::Receiver<Job>,
     opt: &BatchOptions,
-    state: &Arc<WorkerState>,
+    state: &WorkerState,
 ) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        let mut n = jobs[0].texts.len();
-        let mut tokens = jobs[0].tokens;
-        let deadline = Instant::now() + opt.max_wait;
-        while n < opt.max_texts && tokens < opt.max_tokens {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(j) => {
-                    n += j.texts.len();
-                    tokens += j.tokens;
-                    jobs.push(j);
+    let mut active: Vec<Active> = Vec::new();
+    // Whatever the worker held when it unwound is lost; its requests' senders drop with it, and
+    // their handlers answer 500.
+    let _reset = Reset(state);
+    loop {
+        if active.is_empty() {
+            let Ok(job) = rx.recv() else { return };
+            admit(&mut active, job, state);
+            let deadline = Instant::now() + opt.max_wait;
+            while active.iter().map(|a| a.remaining_tokens).sum::<usize>() < opt.max_tokens {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(job) => admit(&mut active, job, state),
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
         }
-        state.queued.fetch_sub(jobs.len() as u64, Ordering::Relaxed);
-        // A client that hung up gets nothing: its work is dropped before the model.
-        let (live, gone): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|j| !j.reply.is_closed());
+        while let Ok(job) = rx.try_recv() {
+            admit(&mut active, job, state);
+        }
+        // A client that hung up gets nothing more: its work is dropped before the next step.
+        let before = active.len();
+        active.retain(|a| !a.job.reply.is_closed());
+        let gone = before - active.len();
         state
             .dropped_disconnected
-            .fetch_add(gone.len() as u64, Ordering::Relaxed);
-        let t0 = Instant::now();
-        let mut results: Vec<Option<Reply>> = (0..live.len()).map(|_| None).collect();
-        let mut strategies: Vec<Strategy> = live.iter().map(|j| j.strategy).collect();
-        strategies.sort_by_key(|s| *s as u8);
-        strategies.dedup();
-        for s in strategies {
-            let idx: Vec<usize> = (0..live.len()).filter(|&i| live[i].strategy == s).collect();
-            let group: Vec<&Job> = idx.iter().map(|&i| &live[i]).collect();
-            match run_group(model, tok, &group, s, &opt.tag) {
-                Ok(outs) => {
-                    for (&i, o) in idx.iter().zip(outs) {
-                        results[i] = Some(Ok(o));
-                    }
-                }
-                // One bad text must not fail the requests batched with it: run each alone.
-                Err(_) if group.len() > 1 => {
-                    for &i in &idx {
-                        results[i] = Some(
-                            run_group(model, tok, &[&live[i]], s, &opt.tag)
-                                .map(|mut o| o.remove(0)),
-                        );
-                    }
-                }
-                Err(e) => results[idx[0]] = Some(Err(e)),
+            .fetch_add(gone as u64, Ordering::Relaxed);
+        state.active.fetch_sub(gone as u64, Ordering::Relaxed);
+        if active.is_empty() {
+            continue;
+        }
+        let picks = select(&active, opt);
+        step(model, &mut active, &picks, opt);
+        let mut i = 0;
+        while i < active.len() {
+            if active[i].done() {
+                answer(active.swap_remove(i), state);
+            } else {
+                i += 1;
             }
         }
-        let compute = t0.elapsed().as_secs_f64();
-        let (batch_texts, batch_tokens) = (
-            live.iter().map(|j| j.texts.len()).sum(),
-            live.iter().map(|j| j.tokens).sum(),
-        );
-        for (j, r) in live.into_iter().zip(results) {
-            let info = BatchInfo {
-                queue_seconds: (t0 - j.enqueued).as_secs_f64(),
-                compute_seconds: compute,
-                batch_texts,
-                batch_tokens,
-            };
-            let _ = j
-                .reply
-                .send((r.unwrap_or_else(|| Err("not processed".into())), info));
-        }
+    }
+}
+
+/// Zeroes the active count however the worker loop ends.
+struct Reset<'a>(&'a WorkerState);
+
+impl Drop for Reset<'_> {
+    fn drop(&mut self) {
+        self.0.active.store(0, Ordering::Relaxed);
     }
 }
 
 /// The worker thread: runs `run_worker` and restarts it if it ever unwinds, until the queue closes.
 pub fn supervise(
-    model: TokenClassifier,
-    tok: NerTokenizer,
+    model: &TokenClassifier,
     rx: mpsc::Receiver<Job>,
     opt: BatchOptions,
     state: Arc<WorkerState>,
 ) {
     loop {
         state.ready.store(true, Ordering::Relaxed);
-        let r = catch_unwind(AssertUnwindSafe(|| {
-            run_worker(&model, &tok, &rx, &opt, &state)
-        }));
+        let r = catch_unwind(AssertUnwindSafe(|| run_worker(model, &rx, &opt, &state)));
         state.ready.store(false, Ordering::Relaxed);
         match r {
             Ok(()) => return, // every sender dropped: the server is gone
-            Err(_) => {
+            Err(p) => {
                 state.restarts.fetch_add(1, Ordering::Relaxed);
-                eprintln!("[serve] the model worker failed; restarting it");
+                let msg = panic_message(p);
+                tracing::error!(error = %msg, "the model worker failed; restarting it");
+                eprintln!("[serve] the model worker failed ({msg}); restarting it");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(windows: &[usize], age_ms: u64) -> Active {
+        let (tx, _rx) = oneshot::channel();
+        let rows: Vec<Vec<i64>> = windows.iter().map(|&n| vec![0; n]).collect();
+        Active {
+            remaining_tokens: windows.iter().sum(),
+            probs: Vec::new(),
+            next: 0,
+            started: None,
+            compute: 0.0,
+            steps: 0,
+            error: None,
+            job: Job {
+                id: 0,
+                rows,
+                enqueued: Instant::now() - Duration::from_millis(age_ms),
+                fault: None,
+                reply: tx,
+            },
+        }
+    }
+
+    #[test]
+    fn short_requests_go_first_and_a_huge_one_takes_what_is_left() {
+        let opt = BatchOptions {
+            max_wait: Duration::ZERO,
+            max_rows: 64,
+            max_tokens: 600,
+            pad_id: 0,
+        };
+        // The huge request came first; the two short ones still get into this step.
+        let active = vec![job(&[256; 40], 50), job(&[20], 1), job(&[30, 12], 2)];
+        let picks = select(&active, &opt);
+        assert_eq!(picks, vec![(1, 0..1), (2, 0..2), (0, 0..2)]);
+        // Alone, a window longer than the budget still runs (one per step).
+        let picks = select(&[job(&[700, 700], 0)], &opt);
+        assert_eq!(picks, vec![(0, 0..1)]);
+        // The row limit holds too.
+        let opt = BatchOptions { max_rows: 2, ..opt };
+        let picks = select(&[job(&[10, 10, 10], 0)], &opt);
+        assert_eq!(picks, vec![(0, 0..2)]);
     }
 }

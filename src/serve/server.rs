@@ -1,8 +1,9 @@
 //! Routes: `POST /predict`, `GET /health`, `GET /info`. Bad requests get JSON 4xx errors; SIGTERM or
 //! Ctrl-C stops accepting and drains in-flight requests.
-use super::batcher::{supervise, BatchInfo, BatchOptions, Job, WorkerState};
+use super::batcher::{supervise, BatchInfo, BatchOptions, Fault, Job, WorkerState};
 use super::request::{parse, Limits};
-use crate::infer::TagOptions;
+use crate::data::LabelSet;
+use crate::infer::{entities, prepare, tokens, TagOptions};
 use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
 use axum::body::Body;
@@ -13,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub struct ServeOptions {
@@ -21,9 +22,12 @@ pub struct ServeOptions {
     pub port: u16,
     pub limits: Limits,
     pub max_wait_ms: u64,
+    /// Windows in one model step at most.
     pub max_batch_texts: usize,
-    /// Sub-tokens gathered into one model batch at most.
+    /// Sub-tokens in one model step at most (long requests advance a step's worth at a time).
     pub max_batch_tokens: usize,
+    /// Sub-tokens admitted and not yet answered, over all requests, at most; past it, 429 at once.
+    pub max_queued_tokens: usize,
     /// Requests admitted and waiting for the model at most; past it, 429 at once.
     pub max_queued_requests: usize,
     /// Requests being handled at once (reading, queued or computing) at most; past it, 429 at once.
@@ -38,18 +42,34 @@ pub struct ServeOptions {
     pub api_key: Option<String>,
     /// Allow browsers from this origin (CORS is off without it).
     pub cors_origin: Option<String>,
-    /// Seconds the model took to load (reported in /metrics).
-    pub load_seconds: f64,
+    /// Turn on the test-only failures (`--inject-faults`): a text holding `FAULT_STEP` fails its
+    /// model step, one holding `FAULT_WORKER` kills the worker, `FAULT_SLOW` slows its steps.
+    pub inject_faults: bool,
+}
+
+pub const FAULT_STEP: &str = "__distilner_fault_step__";
+pub const FAULT_WORKER: &str = "__distilner_fault_worker__";
+pub const FAULT_SLOW: &str = "__distilner_fault_slow__";
+
+/// What exists once the model has loaded.
+struct Loaded {
+    tok: NerTokenizer,
+    labels: LabelSet,
+    tag: TagOptions,
+    info: Value,
 }
 
 struct AppState {
     tx: mpsc::SyncSender<Job>,
-    tok: NerTokenizer,
+    loaded: Arc<OnceLock<Arc<Loaded>>>,
     limits: Limits,
     client_timeout: Duration,
-    info: Value,
     inflight: Arc<tokio::sync::Semaphore>,
     max_concurrent: usize,
+    /// Permits are sub-tokens: work admitted and not yet answered.
+    token_budget: Arc<tokio::sync::Semaphore>,
+    max_queued_tokens: usize,
+    inject_faults: bool,
     worker: Arc<WorkerState>,
     next_id: AtomicU64,
     api_key: Option<String>,
@@ -112,7 +132,7 @@ async fn predict(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body
         tokens = log.tokens,
         queue_ms = log.batch.queue_seconds * 1e3,
         compute_ms = log.batch.compute_seconds * 1e3,
-        batch_texts = log.batch.batch_texts,
+        steps = log.batch.steps,
         total_ms = t0.elapsed().as_secs_f64() * 1e3,
         "POST /predict"
     );
@@ -157,8 +177,11 @@ async fn predict_inner(
             log,
         );
     }
+    let Some(model) = st.loaded.get() else {
+        return (busy(503, "the model is loading"), log);
+    };
     if !st.worker.ready.load(Ordering::Relaxed) {
-        return (busy(503, "the model is not ready"), log);
+        return (busy(503, "the model worker is not running"), log);
     }
     // Admission: a bounded number of requests in the server at once; the rest are refused now,
     // not queued without bound.
@@ -193,24 +216,56 @@ async fn predict_inner(
         Err(e) => return (error(e.status, &e.message), log),
     };
     log.texts = req.texts.len();
-    log.tokens = req
-        .texts
-        .iter()
-        .map(|t| {
-            st.tok
-                .inner
-                .encode(t.as_str(), false)
-                .map(|e| e.len())
-                .unwrap_or(t.len())
+    let fault = st
+        .inject_faults
+        .then(|| {
+            let has = |m: &str| req.texts.iter().any(|t| t.contains(m));
+            if has(FAULT_WORKER) {
+                Some(Fault::Worker)
+            } else if has(FAULT_STEP) {
+                Some(Fault::Step)
+            } else if has(FAULT_SLOW) {
+                Some(Fault::Slow)
+            } else {
+                None
+            }
         })
-        .sum();
+        .flatten();
+    // Tokenizing a long request takes a while: off the async threads, and off the model's.
+    let texts = req.texts;
+    let prepared = match blocking(model, move |m| prepare(&m.tok, &texts, &m.tag)).await {
+        Ok(p) => p,
+        Err(e) => return (internal(id, &e), log),
+    };
+    log.tokens = prepared.window_tokens();
+    // The token budget bounds the work (and memory) in hand, whatever the number of requests.
+    if log.tokens > st.max_queued_tokens {
+        let msg = format!(
+            "the request has {} sub-tokens; this server takes at most {} at once (--max-queued-tokens)",
+            log.tokens, st.max_queued_tokens
+        );
+        return (error(413, &msg), log);
+    }
+    let Ok(_tokens) = st
+        .token_budget
+        .clone()
+        .try_acquire_many_owned(log.tokens as u32)
+    else {
+        return (
+            busy(429, "the server has too much work queued; retry shortly"),
+            log,
+        );
+    };
     let (reply, rx) = tokio::sync::oneshot::channel();
     let job = Job {
         id,
-        texts: req.texts,
-        tokens: log.tokens,
-        strategy: req.strategy,
+        rows: prepared
+            .windows
+            .iter()
+            .map(|w| w.input_ids.clone())
+            .collect(),
         enqueued: Instant::now(),
+        fault,
         reply,
     };
     st.worker.queued.fetch_add(1, Ordering::Relaxed);
@@ -226,9 +281,25 @@ async fn predict_inner(
         }
     }
     metrics::counter!("distilner_tokens_total").increment(log.tokens as u64);
-    match rx.await {
-        Ok((Ok(mut out), info)) => {
+    let probs = match rx.await {
+        Ok((Ok(probs), info)) => {
             log.batch = info;
+            probs
+        }
+        Ok((Err(e), info)) => {
+            log.batch = info;
+            return (internal(id, &e), log);
+        }
+        // The worker unwound with this request in hand (it is restarted by its supervisor).
+        Err(_) => return (internal(id, "the model worker failed"), log),
+    };
+    let strategy = req.strategy;
+    let out = blocking(model, move |m| {
+        Ok(entities(&tokens(&prepared, &probs), &m.labels, strategy))
+    })
+    .await;
+    match out {
+        Ok(mut out) => {
             let v = if req.single {
                 out.remove(0)
             } else {
@@ -236,25 +307,39 @@ async fn predict_inner(
             };
             (Json(v).into_response(), log)
         }
-        Ok((Err(e), info)) => {
-            log.batch = info;
-            // The cause goes to the log under the request id, not to the client.
-            tracing::error!(request_id = id, error = %e, "internal error");
-            eprintln!("[serve] request {id}: internal error: {e}");
-            let r = (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({"error": "internal error", "status": 500, "request_id": id})),
-            )
-                .into_response();
-            (r, log)
-        }
-        Err(_) => (busy(503, "the model worker stopped"), log),
+        Err(e) => (internal(id, &e), log),
     }
 }
 
-/// Readiness, cheap under load: 200 while the model worker runs, 503 while it does not.
+/// Run CPU work on tokio's blocking pool; a panic in it becomes an error.
+async fn blocking<T: Send + 'static>(
+    model: &Arc<Loaded>,
+    f: impl FnOnce(&Loaded) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, String> {
+    let m = model.clone();
+    match tokio::task::spawn_blocking(move || f(&m)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A 500 that names the request; the cause goes to the log under that id, not to the client.
+fn internal(id: u64, cause: &str) -> Response {
+    tracing::error!(request_id = id, error = %cause, "internal error");
+    eprintln!("[serve] request {id}: internal error: {cause}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": "internal error", "status": 500, "request_id": id})),
+    )
+        .into_response()
+}
+
+/// Readiness, cheap under load: 200 once the model is loaded and while its worker runs, else 503.
 async fn health(State(st): State<Arc<AppState>>) -> Response {
-    if st.worker.ready.load(Ordering::Relaxed) {
+    if st.loaded.get().is_none() {
+        busy(503, "the model is loading")
+    } else if st.worker.ready.load(Ordering::Relaxed) {
         Json(json!({"status": "ok"})).into_response()
     } else {
         busy(503, "the model worker is not running")
@@ -265,7 +350,10 @@ async fn info_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     if let Some(r) = unauthorized(&st, &headers) {
         return r;
     }
-    Json(st.info.clone()).into_response()
+    match st.loaded.get() {
+        Some(m) => Json(m.info.clone()).into_response(),
+        None => busy(503, "the model is loading"),
+    }
 }
 
 /// Prometheus text format.
@@ -275,6 +363,9 @@ async fn metrics_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> R
     }
     let w = &st.worker;
     metrics::gauge!("distilner_queue_depth").set(w.queued.load(Ordering::Relaxed) as f64);
+    metrics::gauge!("distilner_requests_in_model").set(w.active.load(Ordering::Relaxed) as f64);
+    metrics::gauge!("distilner_queued_tokens")
+        .set((st.max_queued_tokens - st.token_budget.available_permits()) as f64);
     metrics::gauge!("distilner_requests_in_flight")
         .set((st.max_concurrent - st.inflight.available_permits()) as f64);
     metrics::counter!("distilner_requests_dropped_disconnected_total")
@@ -326,55 +417,94 @@ async fn shutdown_signal() {
     eprintln!("[serve] shutting down: draining in-flight requests");
 }
 
+/// The routes over a model that is already loaded.
 pub fn router(
     model: TokenClassifier,
     tok: NerTokenizer,
     o: &ServeOptions,
 ) -> (Router, std::thread::JoinHandle<()>) {
-    let info = json!({
-        "model": o.model_name,
-        "architecture": format!("{:?}ForTokenClassification", model.config.arch),
-        "labels": model.labels.names(),
-        "max_length": model.config.max_position,
-        "window": o.tag.max_len,
-        "version": env!("CARGO_PKG_VERSION"),
-        "precision": model.precision().name(),
-        "limits": {"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars,
-                   "max_batch": o.limits.max_batch, "max_batch_tokens": o.max_batch_tokens,
-                   "max_queued_requests": o.max_queued_requests,
-                   "max_concurrent_requests": o.max_concurrent_requests},
-    });
+    let (app, handle, _failed) = router_loading(move || Ok((model, tok)), o);
+    (app, handle)
+}
+
+/// The routes at once, the model loaded by the worker thread: until it is, `/health` and
+/// `/predict` answer 503. The receiver hears why if loading fails.
+pub fn router_loading(
+    load: impl FnOnce() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
+    o: &ServeOptions,
+) -> (
+    Router,
+    std::thread::JoinHandle<()>,
+    tokio::sync::oneshot::Receiver<String>,
+) {
     let metrics = prometheus();
-    metrics::gauge!("distilner_model_load_seconds").set(o.load_seconds);
     let (tx, rx) = mpsc::sync_channel(o.max_queued_requests.max(1));
-    let bo = BatchOptions {
-        max_wait: Duration::from_millis(o.max_wait_ms),
-        max_texts: o.max_batch_texts,
-        max_tokens: o.max_batch_tokens,
-        tag: o.tag,
-    };
     let worker = Arc::new(WorkerState::default());
-    // Ready from here: the model is loaded and its worker is starting (it turns this off if it stops).
-    worker.ready.store(true, Ordering::Relaxed);
-    let ws = worker.clone();
-    let wtok = tok.clone();
-    let handle = std::thread::spawn(move || supervise(model, wtok, rx, bo, ws));
+    let loaded = Arc::new(OnceLock::new());
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel();
+    let handle = {
+        let (worker, loaded) = (worker.clone(), loaded.clone());
+        let (tag, name, limits) = (o.tag, o.model_name.clone(), info_limits(o));
+        let (max_wait, max_rows, max_tokens) = (
+            Duration::from_millis(o.max_wait_ms),
+            o.max_batch_texts,
+            o.max_batch_tokens,
+        );
+        std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let (model, tok) = match load() {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = failed_tx.send(format!("{e:#}"));
+                    return;
+                }
+            };
+            metrics::gauge!("distilner_model_load_seconds").set(t0.elapsed().as_secs_f64());
+            let tag = tag.fit(&model);
+            let info = json!({
+                "model": name,
+                "architecture": format!("{:?}ForTokenClassification", model.config.arch),
+                "labels": model.labels.names(),
+                "max_length": model.config.max_position,
+                "window": tag.max_len,
+                "version": env!("CARGO_PKG_VERSION"),
+                "precision": model.precision().name(),
+                "limits": limits,
+            });
+            let bo = BatchOptions {
+                max_wait,
+                max_rows,
+                max_tokens,
+                pad_id: tok.pad_id,
+            };
+            let _ = loaded.set(Arc::new(Loaded {
+                labels: model.labels.clone(),
+                tok,
+                tag,
+                info,
+            }));
+            supervise(&model, rx, bo, worker);
+        })
+    };
     let st = Arc::new(AppState {
         tx,
-        tok,
+        loaded,
         limits: o.limits,
         client_timeout: o.client_timeout,
-        info,
         inflight: Arc::new(tokio::sync::Semaphore::new(
             o.max_concurrent_requests.max(1),
         )),
         max_concurrent: o.max_concurrent_requests.max(1),
+        token_budget: Arc::new(tokio::sync::Semaphore::new(o.max_queued_tokens)),
+        max_queued_tokens: o.max_queued_tokens,
+        inject_faults: o.inject_faults,
         worker,
         next_id: AtomicU64::new(1),
         api_key: o.api_key.clone(),
         metrics,
     });
     let mut app = Router::new()
+        .route("/", get(page))
         .route("/predict", post(predict))
         .route("/health", get(health))
         .route("/info", get(info_route))
@@ -390,27 +520,56 @@ pub fn router(
             );
         }
     }
-    (app, handle)
+    (app, handle, failed_rx)
 }
 
-/// Bind and serve until SIGTERM / Ctrl-C.
-pub fn serve(model: TokenClassifier, tok: NerTokenizer, o: ServeOptions) -> anyhow::Result<()> {
+fn info_limits(o: &ServeOptions) -> Value {
+    json!({"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars,
+           "max_batch": o.limits.max_batch, "max_batch_tokens": o.max_batch_tokens,
+           "max_queued_tokens": o.max_queued_tokens,
+           "max_queued_requests": o.max_queued_requests,
+           "max_concurrent_requests": o.max_concurrent_requests})
+}
+
+/// The demo page: self-contained, shipped inside the binary.
+async fn page() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        super::page::html(),
+    )
+        .into_response()
+}
+
+/// Bind, then load the model (answering 503 meanwhile) and serve until SIGTERM / Ctrl-C.
+pub fn serve(
+    load: impl FnOnce() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
+    o: ServeOptions,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let (app, _worker) = router(model, tok, &o);
         let addr = format!("{}:{}", o.host, o.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
         eprintln!(
-            "[serve] listening on http://{} (POST /predict, GET /health, GET /info, GET /metrics)",
+            "[serve] listening on http://{} (GET / for a demo page; POST /predict, GET /health, \
+             GET /info, GET /metrics); loading the model",
             listener.local_addr()?
         );
-        accept_loop(listener, app, o.client_timeout, o.drain_timeout).await;
-        Ok(())
+        let (app, _worker, failed) = router_loading(load, &o);
+        let failed = async move {
+            match failed.await {
+                Ok(msg) => msg,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        match accept_loop(listener, app, o.client_timeout, o.drain_timeout, failed).await {
+            Some(msg) => anyhow::bail!("{msg}"),
+            None => Ok(()),
+        }
     })
 }
 
@@ -421,7 +580,8 @@ async fn accept_loop(
     app: Router,
     client_timeout: Duration,
     drain_timeout: Duration,
-) {
+    fatal: impl std::future::Future<Output = String>,
+) -> Option<String> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -429,6 +589,8 @@ async fn accept_loop(
         .keep_alive(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(shutdown_signal());
+    let mut fatal = std::pin::pin!(fatal);
+    let mut failure = None;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -448,6 +610,10 @@ async fn accept_loop(
                 });
             }
             _ = &mut stop => break,
+            msg = &mut fatal => {
+                failure = Some(msg);
+                break;
+            }
         }
     }
     drop(listener);
@@ -460,4 +626,5 @@ async fn accept_loop(
             drain_timeout.as_secs_f64()
         );
     }
+    failure
 }

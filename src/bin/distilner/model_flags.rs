@@ -2,7 +2,7 @@
 use anyhow::Result;
 use distilner::model::{hub, load_dir, Head, Loaded, Precision};
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct ModelFlags {
     /// Model directory or Hugging Face id (org/name, from the local cache), with a token-classification head.
     #[arg(long)]

@@ -1,7 +1,7 @@
 //! `distilner predict --model M "text"` / `--input FILE`
 use anyhow::{bail, Context, Result};
 use distilner::data::parse_conll;
-use distilner::infer::{predict, tag_sentences, Strategy, TagOptions};
+use distilner::infer::{predict, render, tag_sentences, Strategy, TagOptions};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,6 +29,8 @@ pub enum OutputFormat {
     Jsonl,
     /// `word [GOLD] PRED` lines (CoNLL or dataset input; conlleval-ready when gold is present).
     Conll,
+    /// One self-contained HTML page: each text with its entities highlighted (as `serve` shows them).
+    Html,
 }
 
 #[derive(clap::Args)]
@@ -91,6 +93,9 @@ fn write_tagged(
     opt: &TagOptions,
     format: OutputFormat,
 ) -> Result<()> {
+    if format == OutputFormat::Html {
+        bail!("--format html draws raw texts: give texts, or a text / JSONL file (this input is pre-tokenised words)");
+    }
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
     let tagged = tag_sentences(&l.model, &l.tokenizer, &words, opt)?;
     for (s, t) in corpus.sentences.iter().zip(tagged) {
@@ -189,6 +194,12 @@ pub fn run(a: Args) -> Result<()> {
                 Value::Array(results)
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        OutputFormat::Html => {
+            let docs: Vec<(String, Value)> = docs.into_iter().zip(results).collect();
+            let title = format!("distilner · {}", a.m.model);
+            let types = render::types(&l.model.labels.names());
+            write!(out, "{}", render::document(&title, &types, &docs))?;
         }
         _ => {
             for (d, r) in docs.iter().zip(results) {

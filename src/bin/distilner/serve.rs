@@ -12,10 +12,11 @@ pub struct Args {
     host: String,
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// Gather concurrent requests for up to this many milliseconds into one batch.
-    #[arg(long, default_value_t = 5)]
+    /// When idle, wait this many milliseconds after a request for others to batch with it (under
+    /// load, requests that arrive during a model step join the next one anyway).
+    #[arg(long, default_value_t = 0)]
     max_wait_ms: u64,
-    /// Most texts in one model batch.
+    /// Most windows in one model step.
     #[arg(long, default_value_t = 64)]
     max_batch_texts: usize,
     #[arg(long, default_value_t = 1 << 20)]
@@ -31,9 +32,14 @@ pub struct Args {
     /// Seconds in-flight requests get to finish after SIGTERM.
     #[arg(long, default_value_t = 30.0)]
     drain_timeout_s: f64,
-    /// Most sub-tokens gathered into one model batch.
-    #[arg(long, default_value_t = 8192)]
+    /// Most sub-tokens in one model step. Long requests advance this much at a time, shortest work
+    /// first, so the step time bounds how long a short request waits behind a long one.
+    #[arg(long, default_value_t = 1024)]
     max_batch_tokens: usize,
+    /// Most sub-tokens admitted and not yet answered, over all requests; past it, 429 at once (a
+    /// single request larger than this gets 413).
+    #[arg(long, default_value_t = 1 << 20)]
+    max_queued_tokens: usize,
     /// Most requests waiting for the model; past it, 429 with Retry-After at once.
     #[arg(long, default_value_t = 256)]
     max_queued_requests: usize,
@@ -50,6 +56,12 @@ pub struct Args {
     /// Access log: one line per request, as JSON or human-readable.
     #[arg(long, default_value = "pretty", value_parser = ["json", "pretty"])]
     log_format: String,
+    /// Tests only: texts holding a marker fail their model step or kill the worker.
+    #[arg(long, hide = true)]
+    inject_faults: bool,
+    /// Tests only: loading takes this much longer (to see the server answer 503 meanwhile).
+    #[arg(long, hide = true, default_value_t = 0)]
+    slow_load_ms: u64,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -71,12 +83,19 @@ pub fn run(a: Args) -> Result<()> {
     } else {
         fmt.try_init()
     };
-    let t0 = std::time::Instant::now();
-    let l = a.m.load()?;
-    let load_seconds = t0.elapsed().as_secs_f64();
+    let m = a.m.clone();
+    let slow_load = std::time::Duration::from_millis(a.slow_load_ms);
     serve(
-        l.model,
-        l.tokenizer,
+        move || {
+            let t0 = std::time::Instant::now();
+            std::thread::sleep(slow_load);
+            let l = m.load()?;
+            eprintln!(
+                "[serve] model loaded in {:.1} s; ready",
+                t0.elapsed().as_secs_f64()
+            );
+            Ok((l.model, l.tokenizer))
+        },
         ServeOptions {
             host: a.host,
             port: a.port,
@@ -88,11 +107,12 @@ pub fn run(a: Args) -> Result<()> {
             max_wait_ms: a.max_wait_ms,
             max_batch_texts: a.max_batch_texts,
             max_batch_tokens: a.max_batch_tokens,
+            max_queued_tokens: a.max_queued_tokens,
             max_queued_requests: a.max_queued_requests,
             max_concurrent_requests: a.max_concurrent_requests,
             api_key,
             cors_origin: a.cors_origin,
-            load_seconds,
+            inject_faults: a.inject_faults,
             tag: TagOptions {
                 batch_size: a.max_batch_texts,
                 ..TagOptions::default()
