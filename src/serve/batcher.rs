@@ -19,8 +19,8 @@ use tokio::sync::oneshot;
 pub type Reply = Result<Vec<Tensor>, String>;
 
 /// Failures the tests inject (`serve --inject-faults`): a model step that fails (as a libtorch
-/// error does, by panicking), a worker that dies outright, or steps that take 20 ms longer (a tiny
-/// test model standing in for one whose steps take that long).
+/// error does, by panicking), a worker that dies outright, or steps that take 100 ms longer (a
+/// tiny test model standing in for a large one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     Step,
@@ -47,6 +47,7 @@ pub struct BatchInfo {
     pub steps: usize,
 }
 
+#[derive(Debug, Clone, Copy)]
 pub struct BatchOptions {
     /// When idle, wait this long after a request for others to batch with it.
     pub max_wait: Duration,
@@ -67,6 +68,63 @@ pub struct WorkerState {
     pub queued: AtomicU64,
     /// Requests the worker has taken and not yet answered.
     pub active: AtomicU64,
+    /// Step time as a function of its sub-tokens, fitted over recent steps.
+    speed: std::sync::Mutex<StepFit>,
+}
+
+/// Step seconds ≈ `a + b · tokens`, by least squares over exponentially decaying sums (recent
+/// steps count most). Admission predicts waits with it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepFit {
+    w: f64,
+    k: f64,
+    t: f64,
+    kk: f64,
+    kt: f64,
+    /// Duration of the latest step.
+    pub last: f64,
+}
+
+impl StepFit {
+    fn observe(&mut self, tokens: usize, seconds: f64) {
+        let (x, y) = (tokens as f64, seconds);
+        let d = 0.95;
+        self.w = self.w * d + 1.0;
+        self.k = self.k * d + x;
+        self.t = self.t * d + y;
+        self.kk = self.kk * d + x * x;
+        self.kt = self.kt * d + x * y;
+        self.last = y;
+    }
+
+    /// (a, b): seconds per step and per sub-token; None before the first step.
+    pub fn coefficients(&self) -> Option<(f64, f64)> {
+        if self.w <= 0.0 || self.k <= 0.0 {
+            return None;
+        }
+        let (mk, mt) = (self.k / self.w, self.t / self.w);
+        let var = self.kk / self.w - mk * mk;
+        let b = if var > 1e-9 * mk * mk {
+            ((self.kt / self.w - mk * mt) / var).max(0.0)
+        } else {
+            mt / mk
+        };
+        Some(((mt - b * mk).max(0.0), b))
+    }
+
+    /// Seconds until work `ahead` sub-tokens deep is done, `budget` sub-tokens per step, after the
+    /// step in progress.
+    pub fn wait(&self, ahead: usize, budget: usize) -> Option<f64> {
+        let (a, b) = self.coefficients()?;
+        let steps = ahead.div_ceil(budget.max(1)) as f64;
+        Some(self.last + steps * a + b * ahead as f64)
+    }
+}
+
+impl WorkerState {
+    pub fn speed(&self) -> StepFit {
+        *self.speed.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A request being worked on.
@@ -163,6 +221,7 @@ fn step(
     active: &mut [Active],
     picks: &[(usize, std::ops::Range<usize>)],
     opt: &BatchOptions,
+    state: &WorkerState,
 ) {
     let t0 = Instant::now();
     let rows_of = |active: &[Active], i: usize, r: &std::ops::Range<usize>| -> Vec<Vec<i64>> {
@@ -185,7 +244,7 @@ fn step(
         .iter()
         .any(|(i, _)| active[*i].job.fault == Some(Fault::Slow))
     {
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(100));
     }
     match forward(model, &refs, fault, opt) {
         Ok(probs) => {
@@ -223,6 +282,11 @@ fn step(
         a.next = r.end;
     }
     let tokens: usize = all.iter().map(|r| r.len()).sum();
+    state
+        .speed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .observe(tokens, dt);
     metrics::histogram!("distilner_batch_windows").record(all.len() as f64);
     metrics::histogram!("distilner_batch_tokens").record(tokens as f64);
     metrics::histogram!("distilner_step_seconds").record(dt);
@@ -289,7 +353,7 @@ pub fn run_worker(
             continue;
         }
         let picks = select(&active, opt);
-        step(model, &mut active, &picks, opt);
+        step(model, &mut active, &picks, opt, state);
         let mut i = 0;
         while i < active.len() {
             if active[i].done() {
@@ -356,6 +420,26 @@ mod tests {
                 reply: tx,
             },
         }
+    }
+
+    #[test]
+    fn step_time_is_fitted_as_overhead_plus_tokens() {
+        let mut f = StepFit::default();
+        assert!(f.wait(100, 64).is_none());
+        for k in [16, 64, 256, 1024, 16, 512] {
+            f.observe(k, 0.002 + 1e-5 * k as f64);
+        }
+        let (a, b) = f.coefficients().unwrap();
+        assert!(
+            (a - 0.002).abs() < 1e-9 && (b - 1e-5).abs() < 1e-12,
+            "{a} {b}"
+        );
+        // 1,000 sub-tokens ahead at 512 a step: the step in progress, then 2 steps.
+        let w = f.wait(1000, 512).unwrap();
+        assert!(
+            (w - (0.002 + 512e-5 + 2.0 * 0.002 + 1000e-5)).abs() < 1e-9,
+            "{w}"
+        );
     }
 
     #[test]

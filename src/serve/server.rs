@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub struct ServeOptions {
@@ -28,6 +29,12 @@ pub struct ServeOptions {
     pub max_batch_tokens: usize,
     /// Sub-tokens admitted and not yet answered, over all requests, at most; past it, 429 at once.
     pub max_queued_tokens: usize,
+    /// A request is refused (429) when the work that will run before it — the step in progress,
+    /// then admitted requests no larger than it, timed by the fitted step cost — would keep it
+    /// waiting longer than this.
+    pub max_queue_wait: Duration,
+    /// Nice value for the HTTP threads, below the model worker's (Linux; 0 = same priority).
+    pub http_nice: i32,
     /// Requests admitted and waiting for the model at most; past it, 429 at once.
     pub max_queued_requests: usize,
     /// Requests being handled at once (reading, queued or computing) at most; past it, 429 at once.
@@ -59,8 +66,17 @@ struct Loaded {
     info: Value,
 }
 
-struct AppState {
+/// A model worker and its queue. Two run: requests of at most one step's sub-tokens go to the
+/// first, larger ones to the second (its own copy of the model, on a thread of lower priority), so
+/// a short request never waits for a long request's step: the operating system shares the cores
+/// between the two, in favour of the short one.
+struct Lane {
     tx: mpsc::SyncSender<Job>,
+    state: Arc<WorkerState>,
+}
+
+struct AppState {
+    lanes: [Lane; 2],
     loaded: Arc<OnceLock<Arc<Loaded>>>,
     limits: Limits,
     client_timeout: Duration,
@@ -69,8 +85,13 @@ struct AppState {
     /// Permits are sub-tokens: work admitted and not yet answered.
     token_budget: Arc<tokio::sync::Semaphore>,
     max_queued_tokens: usize,
+    max_queue_wait: Duration,
+    max_batch_tokens: usize,
+    /// Sub-token counts of the requests admitted and not answered: count per size.
+    pending: Arc<Mutex<BTreeMap<usize, usize>>>,
+    /// The thread that tokenizes large requests, one at a time, at the lowest priority.
+    bulk: mpsc::Sender<Box<dyn FnOnce() + Send>>,
     inject_faults: bool,
-    worker: Arc<WorkerState>,
     next_id: AtomicU64,
     api_key: Option<String>,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
@@ -180,7 +201,7 @@ async fn predict_inner(
     let Some(model) = st.loaded.get() else {
         return (busy(503, "the model is loading"), log);
     };
-    if !st.worker.ready.load(Ordering::Relaxed) {
+    if !st.ready() {
         return (busy(503, "the model worker is not running"), log);
     }
     // Admission: a bounded number of requests in the server at once; the rest are refused now,
@@ -231,30 +252,61 @@ async fn predict_inner(
             }
         })
         .flatten();
-    // Tokenizing a long request takes a while: off the async threads, and off the model's.
+    // Refuse what cannot fit before paying for tokenization: every whitespace-separated word is at
+    // least one sub-token, so this lower bound refuses only requests the exact count would.
+    let at_least: usize = req
+        .texts
+        .iter()
+        .map(|t| t.split_whitespace().count() + 2)
+        .sum();
+    if let Some(r) = too_big(st, at_least) {
+        return (r, log);
+    }
+    // Reserved now, so many large requests arriving together cannot all pass this check and
+    // then all be tokenized in vain.
+    let Some(mut reserved) = take_tokens(st, at_least) else {
+        return (budget_full(), log);
+    };
+    if let Some(r) = too_slow(
+        st,
+        at_least,
+        &st.pending.lock().unwrap_or_else(|e| e.into_inner()),
+    ) {
+        return (r, log);
+    }
+    // Tokenizing takes a while for a long request: off the async threads and off the model's;
+    // large requests on one thread at the lowest priority, so a flood of them only uses idle CPU.
     let texts = req.texts;
-    let prepared = match blocking(model, move |m| prepare(&m.tok, &texts, &m.tag)).await {
+    let tokenize = move |m: &Loaded| prepare(&m.tok, &texts, &m.tag);
+    let prepared = if at_least > BULK_TOKENS {
+        on_bulk_thread(st, model, tokenize).await
+    } else {
+        blocking(model, tokenize).await
+    };
+    let prepared = match prepared {
         Ok(p) => p,
         Err(e) => return (internal(id, &e), log),
     };
     log.tokens = prepared.window_tokens();
-    // The token budget bounds the work (and memory) in hand, whatever the number of requests.
-    if log.tokens > st.max_queued_tokens {
-        let msg = format!(
-            "the request has {} sub-tokens; this server takes at most {} at once (--max-queued-tokens)",
-            log.tokens, st.max_queued_tokens
-        );
-        return (error(413, &msg), log);
+    if let Some(r) = too_big(st, log.tokens) {
+        return (r, log);
     }
-    let Ok(_tokens) = st
-        .token_budget
-        .clone()
-        .try_acquire_many_owned(log.tokens as u32)
-    else {
-        return (
-            busy(429, "the server has too much work queued; retry shortly"),
-            log,
-        );
+    match log.tokens.saturating_sub(reserved.num_permits()) {
+        0 => {}
+        more => match take_tokens(st, more) {
+            Some(p) => reserved.merge(p),
+            None => return (budget_full(), log),
+        },
+    }
+    let _tokens = reserved;
+    // Checked again with the exact count, and recorded, under one lock.
+    let _pending = {
+        let mut p = st.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = too_slow(st, log.tokens, &p) {
+            return (r, log);
+        }
+        *p.entry(log.tokens).or_default() += 1;
+        Pending(st.pending.clone(), log.tokens)
     };
     let (reply, rx) = tokio::sync::oneshot::channel();
     let job = Job {
@@ -268,15 +320,16 @@ async fn predict_inner(
         fault,
         reply,
     };
-    st.worker.queued.fetch_add(1, Ordering::Relaxed);
-    match st.tx.try_send(job) {
+    let lane = st.lane(log.tokens);
+    lane.state.queued.fetch_add(1, Ordering::Relaxed);
+    match lane.tx.try_send(job) {
         Ok(()) => {}
         Err(mpsc::TrySendError::Full(_)) => {
-            st.worker.queued.fetch_sub(1, Ordering::Relaxed);
+            lane.state.queued.fetch_sub(1, Ordering::Relaxed);
             return (busy(429, "the queue is full; retry shortly"), log);
         }
         Err(mpsc::TrySendError::Disconnected(_)) => {
-            st.worker.queued.fetch_sub(1, Ordering::Relaxed);
+            lane.state.queued.fetch_sub(1, Ordering::Relaxed);
             return (busy(503, "the model worker is not running"), log);
         }
     }
@@ -311,6 +364,116 @@ async fn predict_inner(
     }
 }
 
+/// Requests at least this many sub-tokens long are tokenized one at a time.
+const BULK_TOKENS: usize = 4096;
+
+/// 413 for a request larger than the whole token budget.
+fn too_big(st: &AppState, tokens: usize) -> Option<Response> {
+    (tokens > st.max_queued_tokens).then(|| {
+        let msg = format!(
+            "the request has {tokens} sub-tokens or more; this server takes at most {} at once \
+             (--max-queued-tokens)",
+            st.max_queued_tokens
+        );
+        error(413, &msg)
+    })
+}
+
+fn take_tokens(st: &AppState, n: usize) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let n = u32::try_from(n).ok()?;
+    st.token_budget.clone().try_acquire_many_owned(n).ok()
+}
+
+fn budget_full() -> Response {
+    busy(429, "the server has too much work queued; retry shortly")
+}
+
+/// 429 when the predicted wait before this request's first step is longer than `--max-queue-ms`.
+/// The model runs the least work first, so that wait is the step in progress plus the admitted
+/// work no larger than this request (`pending`, sub-tokens → requests), timed by the step fit.
+fn too_slow(st: &AppState, tokens: usize, pending: &BTreeMap<usize, usize>) -> Option<Response> {
+    let ahead: usize = pending.range(..=tokens).map(|(t, n)| t * n).sum();
+    // Nothing ahead: its first step starts at once (or with the one starting).
+    let wait = (ahead > 0)
+        .then(|| {
+            st.lane(tokens)
+                .state
+                .speed()
+                .wait(ahead, st.max_batch_tokens)
+        })
+        .flatten()?;
+    (wait > st.max_queue_wait.as_secs_f64()).then(|| {
+        let msg = format!(
+            "the model is busy (about {:.0} ms of work ahead of this request); retry shortly",
+            wait * 1e3
+        );
+        busy(429, &msg)
+    })
+}
+
+impl AppState {
+    /// The lane for a request of `tokens` sub-tokens.
+    fn lane(&self, tokens: usize) -> &Lane {
+        &self.lanes[usize::from(tokens > self.max_batch_tokens)]
+    }
+
+    /// Both workers running.
+    fn ready(&self) -> bool {
+        self.lanes
+            .iter()
+            .all(|l| l.state.ready.load(Ordering::Relaxed))
+    }
+}
+
+/// A request's place in `AppState::pending`, left when the handler ends however it ends.
+struct Pending(Arc<Mutex<BTreeMap<usize, usize>>>, usize);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.1);
+            }
+        }
+    }
+}
+
+/// A thread for large tokenizations, below every other thread's priority.
+fn bulk_thread() -> mpsc::Sender<Box<dyn FnOnce() + Send>> {
+    let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+    std::thread::spawn(move || {
+        lower_priority(19);
+        while let Ok(job) = rx.recv() {
+            job();
+        }
+    });
+    tx
+}
+
+/// `blocking`, on the bulk thread.
+async fn on_bulk_thread<T: Send + 'static>(
+    st: &AppState,
+    model: &Arc<Loaded>,
+    f: impl FnOnce(&Loaded) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let m = model.clone();
+    let job = Box::new(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&m)));
+        let _ = tx.send(match r {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("a panic while tokenizing".to_string()),
+        });
+    });
+    st.bulk
+        .send(job)
+        .map_err(|_| "the bulk tokenizer thread stopped".to_string())?;
+    rx.await
+        .map_err(|_| "the bulk tokenizer thread stopped".to_string())?
+}
+
 /// Run CPU work on tokio's blocking pool; a panic in it becomes an error.
 async fn blocking<T: Send + 'static>(
     model: &Arc<Loaded>,
@@ -339,7 +502,7 @@ fn internal(id: u64, cause: &str) -> Response {
 async fn health(State(st): State<Arc<AppState>>) -> Response {
     if st.loaded.get().is_none() {
         busy(503, "the model is loading")
-    } else if st.worker.ready.load(Ordering::Relaxed) {
+    } else if st.ready() {
         Json(json!({"status": "ok"})).into_response()
     } else {
         busy(503, "the model worker is not running")
@@ -361,22 +524,19 @@ async fn metrics_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> R
     if let Some(r) = unauthorized(&st, &headers) {
         return r;
     }
-    let w = &st.worker;
-    metrics::gauge!("distilner_queue_depth").set(w.queued.load(Ordering::Relaxed) as f64);
-    metrics::gauge!("distilner_requests_in_model").set(w.active.load(Ordering::Relaxed) as f64);
+    let sum = |f: fn(&WorkerState) -> u64| st.lanes.iter().map(|l| f(&l.state)).sum::<u64>();
+    metrics::gauge!("distilner_queue_depth").set(sum(|w| w.queued.load(Ordering::Relaxed)) as f64);
+    metrics::gauge!("distilner_requests_in_model")
+        .set(sum(|w| w.active.load(Ordering::Relaxed)) as f64);
     metrics::gauge!("distilner_queued_tokens")
         .set((st.max_queued_tokens - st.token_budget.available_permits()) as f64);
     metrics::gauge!("distilner_requests_in_flight")
         .set((st.max_concurrent - st.inflight.available_permits()) as f64);
     metrics::counter!("distilner_requests_dropped_disconnected_total")
-        .absolute(w.dropped_disconnected.load(Ordering::Relaxed));
+        .absolute(sum(|w| w.dropped_disconnected.load(Ordering::Relaxed)));
     metrics::counter!("distilner_worker_restarts_total")
-        .absolute(w.restarts.load(Ordering::Relaxed));
-    metrics::gauge!("distilner_worker_ready").set(if w.ready.load(Ordering::Relaxed) {
-        1.0
-    } else {
-        0.0
-    });
+        .absolute(sum(|w| w.restarts.load(Ordering::Relaxed)));
+    metrics::gauge!("distilner_worker_ready").set(if st.ready() { 1.0 } else { 0.0 });
     let text = st.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
@@ -417,20 +577,19 @@ async fn shutdown_signal() {
     eprintln!("[serve] shutting down: draining in-flight requests");
 }
 
-/// The routes over a model that is already loaded.
+/// The routes, the model loaded (twice: one copy per lane) by `load` before this returns.
 pub fn router(
-    model: TokenClassifier,
-    tok: NerTokenizer,
+    load: impl Fn() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
     o: &ServeOptions,
 ) -> (Router, std::thread::JoinHandle<()>) {
-    let (app, handle, _failed) = router_loading(move || Ok((model, tok)), o);
+    let (app, handle, _failed) = router_loading(load, o);
     (app, handle)
 }
 
 /// The routes at once, the model loaded by the worker thread: until it is, `/health` and
 /// `/predict` answer 503. The receiver hears why if loading fails.
 pub fn router_loading(
-    load: impl FnOnce() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
+    load: impl Fn() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
     o: &ServeOptions,
 ) -> (
     Router,
@@ -439,11 +598,13 @@ pub fn router_loading(
 ) {
     let metrics = prometheus();
     let (tx, rx) = mpsc::sync_channel(o.max_queued_requests.max(1));
+    let (bulk_tx, bulk_rx) = mpsc::sync_channel(o.max_queued_requests.max(1));
     let worker = Arc::new(WorkerState::default());
+    let bulk_worker = Arc::new(WorkerState::default());
     let loaded = Arc::new(OnceLock::new());
     let (failed_tx, failed_rx) = tokio::sync::oneshot::channel();
     let handle = {
-        let (worker, loaded) = (worker.clone(), loaded.clone());
+        let (worker, bulk_worker, loaded) = (worker.clone(), bulk_worker.clone(), loaded.clone());
         let (tag, name, limits) = (o.tag, o.model_name.clone(), info_limits(o));
         let (max_wait, max_rows, max_tokens) = (
             Duration::from_millis(o.max_wait_ms),
@@ -452,7 +613,7 @@ pub fn router_loading(
         );
         std::thread::spawn(move || {
             let t0 = Instant::now();
-            let (model, tok) = match load() {
+            let (model, tok, bulk_model) = match load().and_then(|(m, t)| Ok((m, t, load()?.0))) {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = failed_tx.send(format!("{e:#}"));
@@ -477,17 +638,34 @@ pub fn router_loading(
                 max_tokens,
                 pad_id: tok.pad_id,
             };
+            // One forward before the first request, so it does not pay for the cold start.
+            let warm = [tok.cls_id, tok.sep_id];
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::infer::tagger::row_probs(&model, &[&warm[..]], tok.pad_id, 1, usize::MAX)
+            }));
             let _ = loaded.set(Arc::new(Loaded {
                 labels: model.labels.clone(),
                 tok,
                 tag,
                 info,
             }));
+            let bulk_bo = bo;
+            let bulk = std::thread::spawn(move || {
+                lower_priority(10);
+                supervise(&bulk_model, bulk_rx, bulk_bo, bulk_worker);
+            });
             supervise(&model, rx, bo, worker);
+            let _ = bulk.join();
         })
     };
     let st = Arc::new(AppState {
-        tx,
+        lanes: [
+            Lane { tx, state: worker },
+            Lane {
+                tx: bulk_tx,
+                state: bulk_worker,
+            },
+        ],
         loaded,
         limits: o.limits,
         client_timeout: o.client_timeout,
@@ -497,8 +675,11 @@ pub fn router_loading(
         max_concurrent: o.max_concurrent_requests.max(1),
         token_budget: Arc::new(tokio::sync::Semaphore::new(o.max_queued_tokens)),
         max_queued_tokens: o.max_queued_tokens,
+        max_queue_wait: o.max_queue_wait,
+        max_batch_tokens: o.max_batch_tokens,
+        pending: Arc::default(),
+        bulk: bulk_thread(),
         inject_faults: o.inject_faults,
-        worker,
         next_id: AtomicU64::new(1),
         api_key: o.api_key.clone(),
         metrics,
@@ -527,6 +708,7 @@ fn info_limits(o: &ServeOptions) -> Value {
     json!({"max_body_bytes": o.limits.max_body_bytes, "max_text_chars": o.limits.max_text_chars,
            "max_batch": o.limits.max_batch, "max_batch_tokens": o.max_batch_tokens,
            "max_queued_tokens": o.max_queued_tokens,
+           "max_queue_wait_ms": o.max_queue_wait.as_secs_f64() * 1e3,
            "max_queued_requests": o.max_queued_requests,
            "max_concurrent_requests": o.max_concurrent_requests})
 }
@@ -540,13 +722,16 @@ async fn page() -> Response {
         .into_response()
 }
 
-/// Bind, then load the model (answering 503 meanwhile) and serve until SIGTERM / Ctrl-C.
+/// Bind, then load the model (answering 503 meanwhile; `load` is called once per lane) and serve
+/// until SIGTERM / Ctrl-C.
 pub fn serve(
-    load: impl FnOnce() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
+    load: impl Fn() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
     o: ServeOptions,
 ) -> anyhow::Result<()> {
+    let nice = o.http_nice;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .on_thread_start(move || lower_priority(nice))
         .enable_all()
         .build()?;
     rt.block_on(async {
@@ -571,6 +756,19 @@ pub fn serve(
             None => Ok(()),
         }
     })
+}
+
+/// Under a flood the HTTP threads (reading, refusing, tokenizing) must not starve the model's:
+/// they run at a lower scheduling priority (a nice value; 0 leaves them as they are).
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        // SAFETY: plain syscalls on this thread's own id.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+        }
+    }
 }
 
 /// hyper's HTTP/1 connection loop with a header deadline (slowloris clients are dropped) and a

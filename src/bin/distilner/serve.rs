@@ -34,12 +34,22 @@ pub struct Args {
     drain_timeout_s: f64,
     /// Most sub-tokens in one model step. Long requests advance this much at a time, shortest work
     /// first, so the step time bounds how long a short request waits behind a long one.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 256)]
     max_batch_tokens: usize,
     /// Most sub-tokens admitted and not yet answered, over all requests; past it, 429 at once (a
     /// single request larger than this gets 413).
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, default_value_t = 1 << 19)]
     max_queued_tokens: usize,
+    /// Refuse a request (429) when the work that would run before it starts — the step in progress,
+    /// then the admitted requests no larger than it, timed by a fit of recent step times — exceeds
+    /// this many milliseconds. Under overload this keeps admitted requests fast and answers the
+    /// rest at once.
+    #[arg(long, default_value_t = 20.0)]
+    max_queue_ms: f64,
+    /// Nice value of the HTTP threads (Linux): above the model worker's 0 so a flood of requests
+    /// to read and refuse cannot starve the model. 0 runs them at the same priority.
+    #[arg(long, default_value_t = 5)]
+    http_nice: i32,
     /// Most requests waiting for the model; past it, 429 with Retry-After at once.
     #[arg(long, default_value_t = 256)]
     max_queued_requests: usize,
@@ -84,14 +94,17 @@ pub fn run(a: Args) -> Result<()> {
         fmt.try_init()
     };
     let m = a.m.clone();
+    let loads = std::sync::atomic::AtomicUsize::new(0);
     let slow_load = std::time::Duration::from_millis(a.slow_load_ms);
     serve(
+        // Called twice: one copy of the model per lane (see `serve::server::Lane`).
         move || {
             let t0 = std::time::Instant::now();
             std::thread::sleep(slow_load);
             let l = m.load()?;
+            let n = loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             eprintln!(
-                "[serve] model loaded in {:.1} s; ready",
+                "[serve] model copy {n} of 2 loaded in {:.1} s",
                 t0.elapsed().as_secs_f64()
             );
             Ok((l.model, l.tokenizer))
@@ -108,6 +121,8 @@ pub fn run(a: Args) -> Result<()> {
             max_batch_texts: a.max_batch_texts,
             max_batch_tokens: a.max_batch_tokens,
             max_queued_tokens: a.max_queued_tokens,
+            max_queue_wait: std::time::Duration::from_secs_f64(a.max_queue_ms.max(0.0) / 1e3),
+            http_nice: a.http_nice,
             max_queued_requests: a.max_queued_requests,
             max_concurrent_requests: a.max_concurrent_requests,
             api_key,
