@@ -14,6 +14,7 @@ The server's RSS is sampled every 0.2 s; its exit status is checked at the end (
 """
 import argparse, json, os, signal, socket, subprocess, sys, threading, time, urllib.request
 
+PIN = {"server": [], "client": []}  # taskset prefixes (--server-cpus / --client-cpus)
 SHORT = {"inputs": "EU rejects German call to boycott British lamb ."}
 SENT = "Peter Blackburn of the European Commission visited Paris and Berlin on Tuesday . "
 
@@ -28,7 +29,7 @@ def free_port():
 
 def start(model, threads, extra):
     port = free_port()
-    cmd = ["target/release/distilner", "serve", "--model", model, "--port", str(port),
+    cmd = PIN["server"] + ["target/release/distilner", "serve", "--model", model, "--port", str(port),
            "--threads", str(threads), "--log-format", "json"] + extra
     log = open(f"/tmp/serve_load_{port}.log", "w")
     p = subprocess.Popen(cmd, stdout=log, stderr=log)
@@ -45,7 +46,7 @@ def start(model, threads, extra):
 def oha(url, body, *args):
     """oha with the body in file `body`; a summary of what it measured."""
     out = subprocess.run(
-        ["oha", "--no-tui", "--output-format", "json", "--stats-success-breakdown", "-m", "POST",
+        PIN["client"] + ["oha", "--no-tui", "--output-format", "json", "--stats-success-breakdown", "-m", "POST",
          "-H", "Content-Type: application/json", "-D", body, *args, url + "/predict"],
         capture_output=True, text=True, check=True).stdout
     d = json.loads(out)
@@ -97,12 +98,18 @@ def main():
     ap.add_argument("--serve-args", default="", help="extra flags for the server under test")
     ap.add_argument("--phases", default="capacity,rates,c1000,mix",
                     help="which of capacity,rates,c1000,mix to run (unloaded and recovery always)")
+    ap.add_argument("--server-cpus", help="pin the server to these CPUs (taskset -c), e.g. 0")
+    ap.add_argument("--client-cpus", help="pin oha to these CPUs, e.g. 1")
     a = ap.parse_args()
+    for who, cpus in (("server", a.server_cpus), ("client", a.client_cpus)):
+        if cpus:
+            PIN[who] = ["taskset", "-c", cpus]
     short, tmp = "/tmp/serve_load_short.json", "/tmp/serve_load_huge.json"
     open(short, "w").write(json.dumps(SHORT))
     huge = json.dumps({"inputs": [(SENT * 300)[:20000] for _ in range(48)]})
     open(tmp, "w").write(huge)
     res = {"model": a.model, "threads": a.threads, "cpus": os.cpu_count(),
+           "server_cpus": a.server_cpus, "client_cpus": a.client_cpus,
            "serve_args": a.serve_args, "huge_body_bytes": len(huge)}
 
     phases = a.phases.split(",")

@@ -168,6 +168,28 @@ fn init_student_inspect_eval_and_predict_on_a_tiny_model() {
     ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().count(), 2);
+    // The same texts as one HTML page: each text with its entities marked, a legend of the types.
+    let (ok, html, err) = distilner(&[
+        "predict",
+        "--model",
+        s.to_str().unwrap(),
+        "--input",
+        jl.to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert!(ok, "{err}");
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    assert_eq!(html.matches("<div class=\"doc\">").count(), 2, "{html}");
+    for (line, doc) in out.lines().zip(html.split("<div class=\"doc\">").skip(1)) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let want = distilner::infer::render::doc(v["text"].as_str().unwrap(), &v["entities"]);
+        assert!(
+            want.ends_with(&format!("{}", doc.split('\n').next().unwrap())),
+            "{want} vs {doc}"
+        );
+    }
+    assert!(html.contains("<div class=\"legend\">"), "{html}");
     let n_words = std::fs::read_to_string(&test)
         .unwrap()
         .lines()

@@ -198,7 +198,7 @@ pub fn run(a: Args) -> Result<()> {
         OutputFormat::Html => {
             let docs: Vec<(String, Value)> = docs.into_iter().zip(results).collect();
             let title = format!("distilner · {}", a.m.model);
-            let types = render::types(&l.model.labels.names());
+            let types = render::types(l.model.labels.names());
             write!(out, "{}", render::document(&title, &types, &docs))?;
         }
         _ => {
