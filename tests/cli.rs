@@ -185,7 +185,7 @@ fn init_student_inspect_eval_and_predict_on_a_tiny_model() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let want = distilner::infer::render::doc(v["text"].as_str().unwrap(), &v["entities"]);
         assert!(
-            want.ends_with(&format!("{}", doc.split('\n').next().unwrap())),
+            want.ends_with(doc.split('\n').next().unwrap()),
             "{want} vs {doc}"
         );
     }

@@ -90,11 +90,7 @@ fn expected(text: &str, entities: &Value) -> Vec<(String, String, String)> {
 #[test]
 fn the_page_highlights_what_predict_returns() {
     let m = tiny_model_dir("tiny-bert-ner");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
         .args(["serve", "--model", m.path().to_str().unwrap()])
         .args(["--port", &port.to_string(), "--threads", "1"])

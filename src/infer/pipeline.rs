@@ -74,14 +74,7 @@ pub fn prepare<S: AsRef<str>>(
             .inner
             .encode_char_offsets(EncodeInput::Single(InputSequence::from(seq)), true)
             .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
-        let e = crate::tokenize::Encoding {
-            input_ids: enc.get_ids().iter().map(|&i| i as i64).collect(),
-            word_ids: enc
-                .get_word_ids()
-                .iter()
-                .map(|w| w.map(|w| w as usize))
-                .collect(),
-        };
+        let e = crate::tokenize::Encoding::from(&enc);
         let wins = windows(t, &e, opt.max_len, opt.stride, tok.cls_id, tok.sep_id);
         let first = all_windows.len();
         all_windows.extend(wins);

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 pub type Reply = Result<Vec<Tensor>, String>;
 
 /// Failures the tests inject (`serve --inject-faults`): a model step that fails (as a libtorch
-/// error does, by panicking), a worker that dies outright, or steps that take 100 ms longer (a
+/// error does, by panicking), a worker that dies outright, or steps that take 500 ms longer (a
 /// tiny test model standing in for a large one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -244,7 +244,7 @@ fn step(
         .iter()
         .any(|(i, _)| active[*i].job.fault == Some(Fault::Slow))
     {
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(500));
     }
     match forward(model, &refs, fault, opt) {
         Ok(probs) => {

@@ -21,6 +21,19 @@ pub struct Encoding {
     pub word_ids: Vec<Option<usize>>,
 }
 
+impl From<&tokenizers::Encoding> for Encoding {
+    fn from(enc: &tokenizers::Encoding) -> Self {
+        Encoding {
+            input_ids: enc.get_ids().iter().map(|&i| i as i64).collect(),
+            word_ids: enc
+                .get_word_ids()
+                .iter()
+                .map(|w| w.map(|w| w as usize))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct NerTokenizer {
     pub inner: Tokenizer,
@@ -123,14 +136,7 @@ impl NerTokenizer {
             .inner
             .encode(input, true)
             .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
-        Ok(Encoding {
-            input_ids: enc.get_ids().iter().map(|&i| i as i64).collect(),
-            word_ids: enc
-                .get_word_ids()
-                .iter()
-                .map(|w| w.map(|w| w as usize))
-                .collect(),
-        })
+        Ok(Encoding::from(&enc))
     }
 
     /// Write `tokenizer.json`, `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`.

@@ -128,3 +128,12 @@ pub fn make_datasets(out: &std::path::Path, splits: &[(&str, &std::path::Path)])
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A loopback port that was free a moment ago (for a server started next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
