@@ -3,7 +3,7 @@
     .venv/bin/python bench/serve_load.py --model runs/memory/student [--threads 1] [--out FILE.json]
 
 Phases, each against a fresh look at the server process (no restarts between them):
-  capacity  a probe server that never refuses on wait (--max-queue-ms 1e9): closed loop, 32 connections
+  capacity  a probe server that never refuses on wait (--max-queue-ms 1e8): closed loop, 32 connections
   unloaded  1 connection, closed loop: the unloaded p50/p99 the criteria are relative to
   1x/3x/10x open loop at that multiple of capacity (oha -q, latency-corrected), 30 s each
   c1000     1,000 connections in a closed loop, 30 s
@@ -117,7 +117,7 @@ def main():
     probe_args = [x for i, x in enumerate(extra)
                   if x != "--max-queue-ms" and (i == 0 or extra[i - 1] != "--max-queue-ms")]
     if "capacity" in phases:
-        probe, url = start(a.model, a.threads, probe_args + ["--max-queue-ms", "1e9"])
+        probe, url = start(a.model, a.threads, probe_args + ["--max-queue-ms", "1e8"])
         oha(url, short, "-c", "8", "-z", "3s")  # warm up
         cap = oha(url, short, "-c", "32", "-z", "10s")
         probe.send_signal(signal.SIGTERM)

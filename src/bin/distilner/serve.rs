@@ -121,7 +121,7 @@ pub fn run(a: Args) -> Result<()> {
             max_batch_texts: a.max_batch_texts,
             max_batch_tokens: a.max_batch_tokens,
             max_queued_tokens: a.max_queued_tokens,
-            max_queue_wait: std::time::Duration::from_secs_f64(a.max_queue_ms.max(0.0) / 1e3),
+            max_queue_wait: secs(a.max_queue_ms / 1e3, "--max-queue-ms")?,
             http_nice: a.http_nice,
             max_queued_requests: a.max_queued_requests,
             max_concurrent_requests: a.max_concurrent_requests,
@@ -141,7 +141,7 @@ pub fn run(a: Args) -> Result<()> {
 
 fn secs(v: f64, flag: &str) -> Result<std::time::Duration> {
     if !(v.is_finite() && v > 0.0 && v < 1e6) {
-        anyhow::bail!("{flag} must be a positive number of seconds");
+        anyhow::bail!("{flag} must be a positive, finite number (below 1e6 seconds)");
     }
     Ok(std::time::Duration::from_secs_f64(v))
 }
