@@ -236,13 +236,28 @@ fn start_server(model: &std::path::Path, extra: &[&str]) -> (std::process::Child
         .spawn()
         .unwrap();
     let addr = format!("127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&addr).is_ok() {
-            return (child, addr);
+    // The port opens before the model has loaded (503 meanwhile): with `--slow-load-ms` the caller
+    // wants to see that, so return once it is listening; otherwise once /health says ready.
+    let want_ready = !extra.contains(&"--slow-load-ms");
+    for _ in 0..300 {
+        match health(&addr) {
+            Some(200) => return (child, addr),
+            Some(_) if !want_ready => return (child, addr),
+            _ => std::thread::sleep(std::time::Duration::from_millis(100)),
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
     }
     panic!("server did not come up");
+}
+
+/// `GET /health`'s status, or None if nothing answers.
+fn health(addr: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).ok()?;
+    c.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut buf = String::new();
+    c.read_to_string(&mut buf).ok()?;
+    buf.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Slow clients (slowloris headers, a trickled body, many stalled connections) neither block good
