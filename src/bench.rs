@@ -132,6 +132,7 @@ pub fn run_distilner(
                         .logits
                         .argmax(-1, false);
                 }
+                wait_for(e.model.device());
             }
             for _ in 0..runs.max(1) {
                 for (k, (e, t)) in es.iter().zip(&tensors).enumerate() {
@@ -143,6 +144,7 @@ pub fn run_distilner(
                             .forward(ids, mask, false, false)
                             .logits
                             .argmax(-1, false);
+                        wait_for(e.model.device());
                         lat[k].push(t1.elapsed().as_secs_f64() * 1000.0);
                     }
                     times[k].push(t0.elapsed().as_secs_f64());
@@ -273,4 +275,12 @@ pub fn table(all: &[BenchResult], batches: &[usize]) -> String {
         }
     }
     s
+}
+
+/// GPU work is queued asynchronously: a clock read before the queue drains times only the kernel
+/// launches, so every timed pass ends with a synchronize on CUDA.
+fn wait_for(device: tch::Device) {
+    if let tch::Device::Cuda(i) = device {
+        tch::Cuda::synchronize(i as i64);
+    }
 }
