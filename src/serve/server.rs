@@ -577,7 +577,8 @@ async fn shutdown_signal() {
     eprintln!("[serve] shutting down: draining in-flight requests");
 }
 
-/// The routes, the model loaded (twice: one copy per lane) by `load` before this returns.
+/// The routes, returned at once; the worker thread then calls `load` twice (one model copy per
+/// lane), and `/health` says 503 until both are loaded.
 pub fn router(
     load: impl Fn() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
     o: &ServeOptions,
