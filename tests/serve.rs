@@ -22,6 +22,30 @@ fn same_entities(a: &Value, b: &Value) {
     }
 }
 
+/// Options for an in-process server: generous limits, no refusals on wait, no key.
+fn options() -> ServeOptions {
+    ServeOptions {
+        host: "127.0.0.1".into(),
+        port: 0,
+        limits: Limits::default(),
+        max_wait_ms: 0,
+        max_batch_texts: 64,
+        max_batch_tokens: 8192,
+        max_queued_requests: 64,
+        max_concurrent_requests: 64,
+        api_key: None,
+        cors_origin: None,
+        max_queued_tokens: 1 << 20,
+        max_queue_wait: std::time::Duration::from_secs(60),
+        http_nice: 0,
+        inject_faults: false,
+        tag: TagOptions::default(),
+        model_name: "tiny".into(),
+        client_timeout: std::time::Duration::from_secs(10),
+        drain_timeout: std::time::Duration::from_secs(10),
+    }
+}
+
 /// The router on a loopback port in this process, once its model is loaded; its address.
 async fn serve_in_process(model: &std::path::Path, opts: &ServeOptions) -> String {
     let dir = model.to_path_buf();
@@ -62,8 +86,6 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
     )
     .unwrap();
     let opts = ServeOptions {
-        host: "127.0.0.1".into(),
-        port: 0,
         limits: Limits {
             max_body_bytes: 4096,
             max_text_chars: 500,
@@ -71,19 +93,9 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         },
         max_wait_ms: 20,
         max_batch_texts: 16,
-        max_batch_tokens: 8192,
         max_queued_requests: 64,
         max_concurrent_requests: 64,
-        api_key: None,
-        cors_origin: None,
-        max_queued_tokens: 1 << 20,
-        max_queue_wait: std::time::Duration::from_secs(60),
-        http_nice: 0,
-        inject_faults: false,
-        tag: TagOptions::default(),
-        model_name: "tiny".into(),
-        client_timeout: std::time::Duration::from_secs(10),
-        drain_timeout: std::time::Duration::from_secs(10),
+        ..options()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -377,25 +389,12 @@ async fn raw(addr: &str, path: &str, headers: &str, body: &str) -> (u16, String)
 fn overload_is_refused_at_once_and_the_server_can_be_locked_and_watched() {
     let m = tiny_model_dir("tiny-bert-ner");
     let opts = ServeOptions {
-        host: "127.0.0.1".into(),
-        port: 0,
-        limits: Limits::default(),
         // A long gathering window holds the first requests in the server while the rest arrive.
         max_wait_ms: 300,
-        max_batch_texts: 64,
-        max_batch_tokens: 8192,
         max_queued_requests: 2,
         max_concurrent_requests: 3,
         api_key: Some("s3cret".into()),
-        cors_origin: None,
-        max_queued_tokens: 1 << 20,
-        max_queue_wait: std::time::Duration::from_secs(60),
-        http_nice: 0,
-        inject_faults: false,
-        tag: TagOptions::default(),
-        model_name: "tiny".into(),
-        client_timeout: std::time::Duration::from_secs(10),
-        drain_timeout: std::time::Duration::from_secs(10),
+        ..options()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -224,21 +224,11 @@ fn step(
     state: &WorkerState,
 ) {
     let t0 = Instant::now();
-    let rows_of = |active: &[Active], i: usize, r: &std::ops::Range<usize>| -> Vec<Vec<i64>> {
-        active[i].job.rows[r.clone()].to_vec()
-    };
-    let all: Vec<Vec<i64>> = picks
-        .iter()
-        .flat_map(|(i, r)| rows_of(active, *i, r))
-        .collect();
-    let refs: Vec<&[i64]> = all.iter().map(|r| r.as_slice()).collect();
-    let fault = picks
-        .iter()
-        .any(|(i, _)| active[*i].job.fault == Some(Fault::Step));
-    let store = |a: &mut Active, r: &std::ops::Range<usize>, probs: Vec<Tensor>| {
-        for (k, p) in r.clone().zip(probs) {
-            a.probs[k] = Some(p);
-        }
+    let tokens_of = |active: &[Active], (i, r): &(usize, std::ops::Range<usize>)| {
+        active[*i].job.rows[r.clone()]
+            .iter()
+            .map(|w| w.len())
+            .sum::<usize>()
     };
     if picks
         .iter()
@@ -246,7 +236,23 @@ fn step(
     {
         std::thread::sleep(Duration::from_millis(500));
     }
-    match forward(model, &refs, fault, opt) {
+    // The windows' ids are borrowed from their requests; the borrows end before results are stored.
+    let run = |active: &[Active], picks: &[(usize, std::ops::Range<usize>)]| {
+        let refs: Vec<&[i64]> = picks
+            .iter()
+            .flat_map(|(i, r)| active[*i].job.rows[r.clone()].iter().map(Vec::as_slice))
+            .collect();
+        let fault = picks
+            .iter()
+            .any(|(i, _)| active[*i].job.fault == Some(Fault::Step));
+        forward(model, &refs, fault, opt)
+    };
+    let store = |a: &mut Active, r: &std::ops::Range<usize>, probs: Vec<Tensor>| {
+        for (k, p) in r.clone().zip(probs) {
+            a.probs[k] = Some(p);
+        }
+    };
+    match run(active, picks) {
         Ok(probs) => {
             let mut probs = probs.into_iter();
             for (i, r) in picks {
@@ -256,38 +262,38 @@ fn step(
         }
         // One bad input must not fail the requests stepped with it: run each alone.
         Err(e) => {
-            for (i, r) in picks {
-                let own = rows_of(active, *i, r);
-                let refs: Vec<&[i64]> = own.iter().map(|r| r.as_slice()).collect();
-                let fault = active[*i].job.fault == Some(Fault::Step);
+            for pick in picks {
                 let alone = if picks.len() > 1 {
-                    forward(model, &refs, fault, opt)
+                    run(active, std::slice::from_ref(pick))
                 } else {
                     Err(e.clone())
                 };
                 match alone {
-                    Ok(probs) => store(&mut active[*i], r, probs),
-                    Err(e) => active[*i].error = Some(e),
+                    Ok(probs) => store(&mut active[pick.0], &pick.1, probs),
+                    Err(e) => active[pick.0].error = Some(e),
                 }
             }
         }
     }
     let dt = t0.elapsed().as_secs_f64();
-    for (i, r) in picks {
-        let a = &mut active[*i];
+    let (mut windows, mut tokens) = (0, 0);
+    for pick in picks {
+        let n = tokens_of(active, pick);
+        let a = &mut active[pick.0];
         a.started.get_or_insert(t0);
         a.compute += dt;
         a.steps += 1;
-        a.remaining_tokens -= a.job.rows[r.clone()].iter().map(|w| w.len()).sum::<usize>();
-        a.next = r.end;
+        a.remaining_tokens -= n;
+        a.next = pick.1.end;
+        windows += pick.1.len();
+        tokens += n;
     }
-    let tokens: usize = all.iter().map(|r| r.len()).sum();
     state
         .speed
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .observe(tokens, dt);
-    metrics::histogram!("distilner_batch_windows").record(all.len() as f64);
+    metrics::histogram!("distilner_batch_windows").record(windows as f64);
     metrics::histogram!("distilner_batch_tokens").record(tokens as f64);
     metrics::histogram!("distilner_step_seconds").record(dt);
     metrics::counter!("distilner_model_tokens_total").increment(tokens as u64);

@@ -1,7 +1,9 @@
 //! Routes: `POST /predict`, `GET /health`, `GET /info`. Bad requests get JSON 4xx errors; SIGTERM or
 //! Ctrl-C stops accepting and drains in-flight requests.
+use super::admission::{Admission, Refusal};
 use super::batcher::{supervise, BatchInfo, BatchOptions, Fault, Job, WorkerState};
 use super::request::{parse, Limits};
+use super::threads::{blocking, bulk_thread, lower_priority, on_bulk_thread, BulkJob};
 use crate::data::LabelSet;
 use crate::infer::{entities, prepare, tokens, TagOptions};
 use crate::model::TokenClassifier;
@@ -13,9 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub struct ServeOptions {
@@ -82,15 +83,11 @@ struct AppState {
     client_timeout: Duration,
     inflight: Arc<tokio::sync::Semaphore>,
     max_concurrent: usize,
-    /// Permits are sub-tokens: work admitted and not yet answered.
-    token_budget: Arc<tokio::sync::Semaphore>,
-    max_queued_tokens: usize,
-    max_queue_wait: Duration,
+    admission: Admission,
+    /// Requests above this many sub-tokens go to the long lane.
     max_batch_tokens: usize,
-    /// Sub-token counts of the requests admitted and not answered: count per size.
-    pending: Arc<Mutex<BTreeMap<usize, usize>>>,
     /// The thread that tokenizes large requests, one at a time, at the lowest priority.
-    bulk: mpsc::Sender<Box<dyn FnOnce() + Send>>,
+    bulk: mpsc::Sender<BulkJob>,
     inject_faults: bool,
     next_id: AtomicU64,
     api_key: Option<String>,
@@ -259,27 +256,19 @@ async fn predict_inner(
         .iter()
         .map(|t| t.split_whitespace().count() + 2)
         .sum();
-    if let Some(r) = too_big(st, at_least) {
-        return (r, log);
-    }
-    // Reserved now, so many large requests arriving together cannot all pass this check and
-    // then all be tokenized in vain.
-    let Some(mut reserved) = take_tokens(st, at_least) else {
-        return (budget_full(), log);
+    let reserved = match st
+        .admission
+        .reserve(at_least, &st.lane(at_least).state.speed())
+    {
+        Ok(r) => r,
+        Err(r) => return (refused(r), log),
     };
-    if let Some(r) = too_slow(
-        st,
-        at_least,
-        &st.pending.lock().unwrap_or_else(|e| e.into_inner()),
-    ) {
-        return (r, log);
-    }
     // Tokenizing takes a while for a long request: off the async threads and off the model's;
     // large requests on one thread at the lowest priority, so a flood of them only uses idle CPU.
     let texts = req.texts;
     let tokenize = move |m: &Loaded| prepare(&m.tok, &texts, &m.tag);
     let prepared = if at_least > BULK_TOKENS {
-        on_bulk_thread(st, model, tokenize).await
+        on_bulk_thread(&st.bulk, model, tokenize).await
     } else {
         blocking(model, tokenize).await
     };
@@ -288,25 +277,10 @@ async fn predict_inner(
         Err(e) => return (internal(id, &e), log),
     };
     log.tokens = prepared.window_tokens();
-    if let Some(r) = too_big(st, log.tokens) {
-        return (r, log);
-    }
-    match log.tokens.saturating_sub(reserved.num_permits()) {
-        0 => {}
-        more => match take_tokens(st, more) {
-            Some(p) => reserved.merge(p),
-            None => return (budget_full(), log),
-        },
-    }
-    let _tokens = reserved;
-    // Checked again with the exact count, and recorded, under one lock.
-    let _pending = {
-        let mut p = st.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(r) = too_slow(st, log.tokens, &p) {
-            return (r, log);
-        }
-        *p.entry(log.tokens).or_default() += 1;
-        Pending(st.pending.clone(), log.tokens)
+    let speed = st.lane(log.tokens).state.speed();
+    let _admitted = match st.admission.admit(reserved, log.tokens, &speed) {
+        Ok(a) => a,
+        Err(r) => return (refused(r), log),
     };
     let (reply, rx) = tokio::sync::oneshot::channel();
     let job = Job {
@@ -367,48 +341,13 @@ async fn predict_inner(
 /// Requests at least this many sub-tokens long are tokenized one at a time.
 const BULK_TOKENS: usize = 4096;
 
-/// 413 for a request larger than the whole token budget.
-fn too_big(st: &AppState, tokens: usize) -> Option<Response> {
-    (tokens > st.max_queued_tokens).then(|| {
-        let msg = format!(
-            "the request has {tokens} sub-tokens or more; this server takes at most {} at once \
-             (--max-queued-tokens)",
-            st.max_queued_tokens
-        );
-        error(413, &msg)
-    })
-}
-
-fn take_tokens(st: &AppState, n: usize) -> Option<tokio::sync::OwnedSemaphorePermit> {
-    let n = u32::try_from(n).ok()?;
-    st.token_budget.clone().try_acquire_many_owned(n).ok()
-}
-
-fn budget_full() -> Response {
-    busy(429, "the server has too much work queued; retry shortly")
-}
-
-/// 429 when the predicted wait before this request's first step is longer than `--max-queue-ms`.
-/// The model runs the least work first, so that wait is the step in progress plus the admitted
-/// work no larger than this request (`pending`, sub-tokens → requests), timed by the step fit.
-fn too_slow(st: &AppState, tokens: usize, pending: &BTreeMap<usize, usize>) -> Option<Response> {
-    let ahead: usize = pending.range(..=tokens).map(|(t, n)| t * n).sum();
-    // Nothing ahead: its first step starts at once (or with the one starting).
-    let wait = (ahead > 0)
-        .then(|| {
-            st.lane(tokens)
-                .state
-                .speed()
-                .wait(ahead, st.max_batch_tokens)
-        })
-        .flatten()?;
-    (wait > st.max_queue_wait.as_secs_f64()).then(|| {
-        let msg = format!(
-            "the model is busy (about {:.0} ms of work ahead of this request); retry shortly",
-            wait * 1e3
-        );
-        busy(429, &msg)
-    })
+/// A refusal at admission: 413 as an error, 429 with `Retry-After`.
+fn refused(r: Refusal) -> Response {
+    if r.status == 429 {
+        busy(429, &r.message)
+    } else {
+        error(r.status, &r.message)
+    }
 }
 
 impl AppState {
@@ -422,68 +361,6 @@ impl AppState {
         self.lanes
             .iter()
             .all(|l| l.state.ready.load(Ordering::Relaxed))
-    }
-}
-
-/// A request's place in `AppState::pending`, left when the handler ends however it ends.
-struct Pending(Arc<Mutex<BTreeMap<usize, usize>>>, usize);
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = m.get_mut(&self.1) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&self.1);
-            }
-        }
-    }
-}
-
-/// A thread for large tokenizations, below every other thread's priority.
-fn bulk_thread() -> mpsc::Sender<Box<dyn FnOnce() + Send>> {
-    let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
-    std::thread::spawn(move || {
-        lower_priority(19);
-        while let Ok(job) = rx.recv() {
-            job();
-        }
-    });
-    tx
-}
-
-/// `blocking`, on the bulk thread.
-async fn on_bulk_thread<T: Send + 'static>(
-    st: &AppState,
-    model: &Arc<Loaded>,
-    f: impl FnOnce(&Loaded) -> anyhow::Result<T> + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let m = model.clone();
-    let job = Box::new(move || {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&m)));
-        let _ = tx.send(match r {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(_) => Err("a panic while tokenizing".to_string()),
-        });
-    });
-    st.bulk
-        .send(job)
-        .map_err(|_| "the bulk tokenizer thread stopped".to_string())?;
-    rx.await
-        .map_err(|_| "the bulk tokenizer thread stopped".to_string())?
-}
-
-/// Run CPU work on tokio's blocking pool; a panic in it becomes an error.
-async fn blocking<T: Send + 'static>(
-    model: &Arc<Loaded>,
-    f: impl FnOnce(&Loaded) -> anyhow::Result<T> + Send + 'static,
-) -> Result<T, String> {
-    let m = model.clone();
-    match tokio::task::spawn_blocking(move || f(&m)).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -528,8 +405,7 @@ async fn metrics_route(State(st): State<Arc<AppState>>, headers: HeaderMap) -> R
     metrics::gauge!("distilner_queue_depth").set(sum(|w| w.queued.load(Ordering::Relaxed)) as f64);
     metrics::gauge!("distilner_requests_in_model")
         .set(sum(|w| w.active.load(Ordering::Relaxed)) as f64);
-    metrics::gauge!("distilner_queued_tokens")
-        .set((st.max_queued_tokens - st.token_budget.available_permits()) as f64);
+    metrics::gauge!("distilner_queued_tokens").set(st.admission.queued_tokens() as f64);
     metrics::gauge!("distilner_requests_in_flight")
         .set((st.max_concurrent - st.inflight.available_permits()) as f64);
     metrics::counter!("distilner_requests_dropped_disconnected_total")
@@ -558,23 +434,6 @@ fn prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
                 .ok()
         })
         .clone()
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    eprintln!("[serve] shutting down: draining in-flight requests");
 }
 
 /// The routes, returned at once; the worker thread then calls `load` twice (one model copy per
@@ -674,11 +533,8 @@ pub fn router_loading(
             o.max_concurrent_requests.max(1),
         )),
         max_concurrent: o.max_concurrent_requests.max(1),
-        token_budget: Arc::new(tokio::sync::Semaphore::new(o.max_queued_tokens)),
-        max_queued_tokens: o.max_queued_tokens,
-        max_queue_wait: o.max_queue_wait,
+        admission: Admission::new(o.max_queued_tokens, o.max_queue_wait, o.max_batch_tokens),
         max_batch_tokens: o.max_batch_tokens,
-        pending: Arc::default(),
         bulk: bulk_thread(),
         inject_faults: o.inject_faults,
         next_id: AtomicU64::new(1),
@@ -721,109 +577,4 @@ async fn page() -> Response {
         super::page::html(),
     )
         .into_response()
-}
-
-/// Bind, then load the model (answering 503 meanwhile; `load` is called once per lane) and serve
-/// until SIGTERM / Ctrl-C.
-pub fn serve(
-    load: impl Fn() -> anyhow::Result<(TokenClassifier, NerTokenizer)> + Send + 'static,
-    o: ServeOptions,
-) -> anyhow::Result<()> {
-    let nice = o.http_nice;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .on_thread_start(move || lower_priority(nice))
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let addr = format!("{}:{}", o.host, o.port);
-        let listener = tokio::net::TcpListener::bind(&addr)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-        eprintln!(
-            "[serve] listening on http://{} (GET / for a demo page; POST /predict, GET /health, \
-             GET /info, GET /metrics); loading the model",
-            listener.local_addr()?
-        );
-        let (app, _worker, failed) = router_loading(load, &o);
-        let failed = async move {
-            match failed.await {
-                Ok(msg) => msg,
-                Err(_) => std::future::pending().await,
-            }
-        };
-        match accept_loop(listener, app, o.client_timeout, o.drain_timeout, failed).await {
-            Some(msg) => anyhow::bail!("{msg}"),
-            None => Ok(()),
-        }
-    })
-}
-
-/// Under a flood the HTTP threads (reading, refusing, tokenizing) must not starve the model's:
-/// they run at a lower scheduling priority (a nice value; 0 leaves them as they are).
-fn lower_priority(nice: i32) {
-    #[cfg(target_os = "linux")]
-    if nice > 0 {
-        // SAFETY: plain syscalls on this thread's own id.
-        unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, nice);
-        }
-    }
-}
-
-/// hyper's HTTP/1 connection loop with a header deadline (slowloris clients are dropped) and a
-/// bounded graceful drain.
-async fn accept_loop(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    client_timeout: Duration,
-    drain_timeout: Duration,
-    fatal: impl std::future::Future<Output = String>,
-) -> Option<String> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(client_timeout)
-        .keep_alive(true);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut stop = std::pin::pin!(shutdown_signal());
-    let mut fatal = std::pin::pin!(fatal);
-    let mut failure = None;
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((s, _)) => s,
-                    Err(e) => {
-                        // Out of file descriptors and the like: wait instead of spinning.
-                        eprintln!("[serve] accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let svc = hyper_util::service::TowerToHyperService::new(app.clone());
-                let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-            _ = &mut stop => break,
-            msg = &mut fatal => {
-                failure = Some(msg);
-                break;
-            }
-        }
-    }
-    drop(listener);
-    if tokio::time::timeout(drain_timeout, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        eprintln!(
-            "[serve] {} s drain time over; closing the remaining connections",
-            drain_timeout.as_secs_f64()
-        );
-    }
-    failure
 }
