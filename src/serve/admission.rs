@@ -152,3 +152,36 @@ impl Drop for Pending {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_by_size_budget_and_predicted_wait() {
+        let adm = Admission::new(1000, Duration::from_millis(20), 100);
+        // Steps cost 1 ms + 0.1 ms per sub-token; the latest took 6 ms.
+        let mut fit = StepFit::default();
+        for k in [10, 100, 50] {
+            fit.observe(k, 0.001 + 1e-4 * k as f64);
+        }
+        let admit = |n: usize| -> Result<Admitted, Refusal> {
+            let r = adm.reserve(n, &fit)?;
+            adm.admit(r, n, &fit)
+        };
+        assert_eq!(admit(1001).err().unwrap().status, 413);
+        let first = admit(100).unwrap(); // nothing ahead
+        let second = admit(100).unwrap(); // 6 + 1 + 10 = 17 ms ahead
+        let third = admit(100).err().unwrap(); // 6 + 2 + 20 = 28 ms ahead
+        assert_eq!(third.status, 429);
+        assert!(third.message.contains("28 ms"), "{}", third.message);
+        // A smaller request waits only for smaller work: none is pending.
+        let small = admit(10).unwrap();
+        assert_eq!(adm.queued_tokens(), 210);
+        // The budget: 790 left.
+        assert_eq!(admit(800).err().unwrap().status, 429);
+        drop((first, second, small));
+        assert_eq!(adm.queued_tokens(), 0);
+        assert!(admit(100).is_ok());
+    }
+}

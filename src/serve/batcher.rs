@@ -86,7 +86,7 @@ pub struct StepFit {
 }
 
 impl StepFit {
-    fn observe(&mut self, tokens: usize, seconds: f64) {
+    pub(crate) fn observe(&mut self, tokens: usize, seconds: f64) {
         let (x, y) = (tokens as f64, seconds);
         let d = 0.95;
         self.w = self.w * d + 1.0;
