@@ -169,7 +169,7 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     // student's own products do.
     teacher
         .model
-        .set_inference_precision(a.cfg.precision(device));
+        .set_inference_precision(a.cfg.precision(device))?;
     let transfer = if a.transfer.is_empty() {
         None
     } else {

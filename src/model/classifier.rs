@@ -1,5 +1,6 @@
 //! `BertForTokenClassification` / `DistilBertForTokenClassification`: an encoder plus a linear head.
 use super::config::{Arch, ModelConfig};
+use super::int8::Int8Error;
 use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
 use super::precision::{cast_linear, linear, Precision};
 use super::{bert, distilbert};
@@ -87,16 +88,21 @@ impl TokenClassifier {
         self.precision = p;
     }
 
-    /// Inference in `p`: the linear weights are stored in `p` once instead of cast per batch. The
-    /// model must not be trained or saved afterwards.
-    pub fn set_inference_precision(&mut self, p: Precision) {
-        self.precision = p;
+    /// Inference in `p`: the encoder's linear weights are stored in `p` once (bf16) or quantized and
+    /// packed once (int8) instead of converted per batch; the head follows bf16 and stays fp32 under
+    /// int8 (it is tiny, and it is where the labels are decided). The model must not be trained or
+    /// saved afterwards.
+    pub fn set_inference_precision(&mut self, p: Precision) -> Result<(), Int8Error> {
         if p != Precision::Fp32 {
             for l in &mut self.layers {
-                l.cast_for_inference(p.kind());
+                l.for_inference(p)?;
             }
-            cast_linear(&mut self.classifier, p.kind());
+            if p == Precision::Bf16 {
+                cast_linear(&mut self.classifier, p.kind());
+            }
         }
+        self.precision = p;
+        Ok(())
     }
 
     pub fn device(&self) -> Device {

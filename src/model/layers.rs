@@ -2,7 +2,9 @@
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
 use super::dropout::dropout;
-use super::precision::{cast_linear, layer_norm as norm, linear};
+use super::int8::{Engine, Int8Error, Int8Linear};
+use super::precision::{layer_norm as norm, Precision};
+use super::proj::Proj;
 use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
 
@@ -112,14 +114,16 @@ impl Embeddings {
 }
 
 pub struct TransformerLayer {
-    query: nn::Linear,
-    key: nn::Linear,
-    value: nn::Linear,
-    attn_out: nn::Linear,
+    query: Proj,
+    key: Proj,
+    value: Proj,
+    attn_out: Proj,
     attn_norm: nn::LayerNorm,
-    ffn_in: nn::Linear,
-    ffn_out: nn::Linear,
+    ffn_in: Proj,
+    ffn_out: Proj,
     out_norm: nn::LayerNorm,
+    /// Int8 inference only: q, k and v packed as one weight.
+    qkv: Option<Int8Linear>,
     heads: i64,
     dropout: f64,
     attention_dropout: f64,
@@ -128,7 +132,7 @@ pub struct TransformerLayer {
 
 impl TransformerLayer {
     pub fn new(p: nn::Path, n: &LayerNames, d: &Dims) -> Self {
-        let lin = |name: &str, i, o| init_linear(sub(&p, name), i, o, d.init_std);
+        let lin = |name: &str, i, o| Proj::new(init_linear(sub(&p, name), i, o, d.init_std));
         TransformerLayer {
             query: lin(n.query, d.hidden, d.hidden),
             key: lin(n.key, d.hidden, d.hidden),
@@ -138,6 +142,7 @@ impl TransformerLayer {
             ffn_in: lin(n.ffn_in, d.hidden, d.intermediate),
             ffn_out: lin(n.ffn_out, d.intermediate, d.hidden),
             out_norm: layer_norm(sub(&p, n.out_norm), d.hidden, d.eps),
+            qkv: None,
             heads: d.heads,
             dropout: d.dropout,
             attention_dropout: d.attention_dropout,
@@ -145,18 +150,42 @@ impl TransformerLayer {
         }
     }
 
-    /// Store the linear weights in `kind` for inference (see `precision::cast_linear`).
-    pub fn cast_for_inference(&mut self, kind: Kind) {
-        for l in [
-            &mut self.query,
-            &mut self.key,
-            &mut self.value,
-            &mut self.attn_out,
-            &mut self.ffn_in,
-            &mut self.ffn_out,
-        ] {
-            cast_linear(l, kind);
+    /// Prepare the linear layers for inference in `p` (see `Proj::for_inference`). Under int8, q, k
+    /// and v become one packed weight: their common input is then quantized once, not three times.
+    pub fn for_inference(&mut self, p: Precision) -> Result<(), Int8Error> {
+        if p == Precision::Int8 {
+            let cat = |f: fn(&nn::Linear) -> Tensor| {
+                Tensor::cat(
+                    &[
+                        f(&self.query.dense),
+                        f(&self.key.dense),
+                        f(&self.value.dense),
+                    ],
+                    0,
+                )
+            };
+            let w = cat(|l| l.ws.shallow_clone());
+            let b = self.query.dense.bs.as_ref().map(|_| {
+                cat(|l| {
+                    l.bs.as_ref()
+                        .expect("all of q, k, v have biases")
+                        .shallow_clone()
+                })
+            });
+            self.qkv = Some(Int8Linear::from_weights(
+                &w,
+                b.as_ref(),
+                Engine::from_env(),
+            )?);
+        } else {
+            for l in [&mut self.query, &mut self.key, &mut self.value] {
+                l.for_inference(p)?;
+            }
         }
+        for l in [&mut self.attn_out, &mut self.ffn_in, &mut self.ffn_out] {
+            l.for_inference(p)?;
+        }
+        Ok(())
     }
 
     /// `mask`: boolean [batch, 1, 1, seq], true where a key may be attended to. `ck`: the kind the
@@ -166,10 +195,23 @@ impl TransformerLayer {
         let dh = h / self.heads;
         let split = |y: Tensor| y.view([b, t, self.heads, dh]).transpose(1, 2);
         // One cast of x serves q, k and v (linear's own cast is then a no-op).
-        let xc = x.to_kind(ck);
-        let q = split(linear(&self.query, &xc, ck));
-        let k = split(linear(&self.key, &xc, ck));
-        let v = split(linear(&self.value, &xc, ck));
+        let (q, k, v) = match &self.qkv {
+            Some(qkv) => {
+                let y = qkv
+                    .forward(x)
+                    .view([b, t, 3, self.heads, dh])
+                    .permute([2, 0, 3, 1, 4]);
+                (y.get(0), y.get(1), y.get(2))
+            }
+            None => {
+                let xc = x.to_kind(ck);
+                (
+                    split(self.query.forward(&xc, ck)),
+                    split(self.key.forward(&xc, ck)),
+                    split(self.value.forward(&xc, ck)),
+                )
+            }
+        };
         let ctx = if train && self.attention_dropout > 0.0 {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
@@ -196,18 +238,16 @@ impl TransformerLayer {
             )
         };
         let ctx = ctx.transpose(1, 2).reshape([b, t, h]);
-        let mut a = linear(&self.attn_out, &ctx, ck);
+        let mut a = self.attn_out.forward(&ctx, ck);
         if self.dropout_after_attention {
             a = dropout(&a, self.dropout, train);
         }
         // bf16 + fp32 promotes to fp32: the residual stream stays fp32.
         let a = norm(&self.attn_norm, &(a + x));
         let f = dropout(
-            &linear(
-                &self.ffn_out,
-                &linear(&self.ffn_in, &a, ck).gelu("none"),
-                ck,
-            ),
+            &self
+                .ffn_out
+                .forward(&self.ffn_in.forward(&a, ck).gelu("none"), ck),
             self.dropout,
             train,
         );

@@ -7,8 +7,10 @@ pub mod config;
 pub mod distilbert;
 pub mod dropout;
 pub mod hub;
+pub mod int8;
 pub mod layers;
 pub mod precision;
+pub mod proj;
 pub mod student;
 
 pub use checkpoint::{load_dir, load_model, save_dir, Head, Loaded};

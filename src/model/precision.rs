@@ -1,7 +1,8 @@
 //! Numeric precision of the matrix products. `Bf16` is mixed precision the way autocast does it:
 //! linear layers and attention products in bfloat16, LayerNorm, softmax, residual sums and losses in
 //! fp32, fp32 master weights for the optimizer. tch's `autocast` only reaches CUDA's (fp16) autocast,
-//! so the casts are explicit here and work on CPU and GPU alike.
+//! so the casts are explicit here and work on CPU and GPU alike. `Int8` is inference only: dynamic
+//! int8 linear layers (`model::int8`), everything else in fp32.
 use anyhow::{bail, Result};
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
@@ -11,6 +12,7 @@ pub enum Precision {
     #[default]
     Fp32,
     Bf16,
+    Int8,
 }
 
 impl Precision {
@@ -18,6 +20,8 @@ impl Precision {
         match self {
             Precision::Fp32 => Kind::Float,
             Precision::Bf16 => Kind::BFloat16,
+            // The int8 layers take and return fp32; attention, LayerNorm and the head run in fp32.
+            Precision::Int8 => Kind::Float,
         }
     }
 
@@ -25,6 +29,7 @@ impl Precision {
         match self {
             Precision::Fp32 => "fp32",
             Precision::Bf16 => "bf16",
+            Precision::Int8 => "int8",
         }
     }
 
@@ -37,13 +42,18 @@ impl Precision {
         }
     }
 
-    /// `fp32`, `bf16`, or `auto` (bf16 where the hardware has native bf16 arithmetic, else fp32).
+    /// `fp32`, `bf16`, `int8` (CPU only), or `auto` (bf16 where the hardware has native bf16
+    /// arithmetic, else fp32).
     pub fn parse(s: &str, device: Device) -> Result<Precision> {
         match s.to_ascii_lowercase().as_str() {
             "fp32" | "f32" | "float32" => Ok(Precision::Fp32),
             "bf16" | "bfloat16" => Ok(Precision::Bf16),
+            "int8" | "qint8" if device.is_cuda() => {
+                bail!("--precision int8 runs on the CPU only (libtorch's quantized kernels); use bf16 on {device:?}")
+            }
+            "int8" | "qint8" => Ok(Precision::Int8),
             "auto" => Ok(Precision::auto(device)),
-            other => bail!("unknown precision {other:?}: use fp32, bf16 or auto"),
+            other => bail!("unknown precision {other:?}: use fp32, bf16, int8 or auto"),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! `distilner bench --model M [--model M2 ...]`: inference throughput and latency on CoNLL words, with
 //! the PyTorch eager baseline (`../shared/reference/infer_reference.py`) timed in the same run.
 use anyhow::{Context, Result};
-use distilner::bench::{run_distilner, run_reference, BenchResult};
+use distilner::bench::{
+    self, data::BenchData, run_reference, BenchResult, DistilnerEngine, OrtWorker, Timed,
+};
 use distilner::model::Precision;
 use std::path::PathBuf;
 
@@ -32,11 +34,21 @@ pub struct Args {
     python: PathBuf,
     #[arg(long, default_value = "../shared/reference/infer_reference.py")]
     reference_script: PathBuf,
-    /// Precisions to time distilner in (fp32, bf16, auto = bf16 where the hardware has it); each row
-    /// also gives its F1 on --data.
+    /// Precisions to time distilner in (fp32, bf16, int8 on CPU, auto = bf16 where the hardware has
+    /// it); each row also gives its F1 on --data.
     #[arg(long, num_args = 1.., default_values = ["fp32", "auto"])]
     precision: Vec<String>,
-    /// Write all results as JSON here.
+    /// Also time ONNX Runtime (fp32 and dynamic int8) on each model, exported with Optimum's
+    /// `optimum-cli export onnx` and quantized with `optimum-cli onnxruntime quantize --avx512_vnni`,
+    /// in the same run; its fp32 logits are checked against distilner's.
+    #[arg(long)]
+    onnxruntime: bool,
+    /// The Python that has optimum-onnx and onnxruntime (./setup.sh makes this venv).
+    #[arg(long, default_value = ".venv-onnx/bin/python")]
+    onnx_python: PathBuf,
+    #[arg(long, default_value = "bench/ort_worker.py")]
+    onnx_worker: PathBuf,
+    /// Write all results as JSON here ({"results": [...], "onnx_exports": [...]}).
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -46,6 +58,10 @@ pub fn run(a: Args) -> Result<()> {
     if device.is_cuda() && !tch::Cuda::is_available() {
         anyhow::bail!("--device cuda: no CUDA device is visible to libtorch");
     }
+    if a.onnxruntime && device.is_cuda() {
+        anyhow::bail!("--onnxruntime times ONNX Runtime's CPU provider: use --device cpu");
+    }
+    tch::set_num_threads(a.threads as i32);
     let mut precisions = Vec::new();
     for p in &a.precision {
         let p = Precision::parse(p, device)?;
@@ -53,30 +69,62 @@ pub fn run(a: Args) -> Result<()> {
             precisions.push(p);
         }
     }
-    let mut entries = Vec::new();
+    let mut dirs = Vec::new();
+    let mut data = Vec::new();
     for m in &a.models {
         let dir = distilner::model::hub::resolve(m)?;
+        let l = bench::distilner::load(&dir, device)?;
+        data.push(BenchData::load(&a.data, a.limit, &l.model, &l.tokenizer)?);
+        dirs.push(dir);
+    }
+    let mut engines: Vec<Box<dyn Timed + '_>> = Vec::new();
+    let mut exports = Vec::new();
+    for (dir, d) in dirs.iter().zip(&data) {
         for &p in &precisions {
-            entries.push((dir.clone(), p));
+            let l = bench::distilner::load(dir, device)?;
+            engines.push(Box::new(DistilnerEngine::new(dir, l, p, d)?));
+        }
+        if a.onnxruntime {
+            eprintln!(
+                "[bench] exporting {} with Optimum for ONNX Runtime",
+                dir.display()
+            );
+            let l = bench::distilner::load(dir, device)?;
+            let (export, ort) = OrtWorker::start(
+                &a.onnx_python,
+                &a.onnx_worker,
+                dir,
+                a.threads,
+                d,
+                &l.model,
+                l.tokenizer.pad_id,
+                &a.batch,
+            )?;
+            eprintln!(
+                "[bench] ONNX Runtime {}: fp32 logits within {:.2e} of distilner's over {} windows",
+                export.versions["onnxruntime"].as_str().unwrap_or("?"),
+                export.fp32_max_abs_diff,
+                export.windows_compared
+            );
+            exports.push(export);
+            engines.extend(ort.into_iter().map(|e| Box::new(e) as Box<dyn Timed>));
         }
     }
     eprintln!(
-        "[bench] distilner: {} model(s) x {} precision(s), timed passes interleaved",
-        a.models.len(),
-        precisions.len()
+        "[bench] {} engine(s) x {} batch size(s), timed passes interleaved",
+        engines.len(),
+        a.batch.len()
     );
-    let mut all: Vec<BenchResult> = run_distilner(
-        &entries, &a.data, &a.batch, a.runs, a.threads, a.limit, device,
-    )?;
+    let mut all: Vec<BenchResult> = bench::interleaved(&mut engines, &a.batch, a.runs)?;
+    drop(engines);
     if !a.no_reference {
-        for m in &a.models {
-            let dir = distilner::model::hub::resolve(m)?;
+        for dir in &dirs {
             eprintln!("[bench] PyTorch eager on {}", dir.display());
             all.push(
                 run_reference(
                     &a.python,
                     &a.reference_script,
-                    &dir,
+                    dir,
                     &a.data,
                     &a.batch,
                     a.runs,
@@ -87,9 +135,10 @@ pub fn run(a: Args) -> Result<()> {
             );
         }
     }
-    println!("{}", distilner::bench::table(&all, &a.batch));
+    println!("{}", bench::table(&all, &a.batch));
     if let Some(p) = &a.json {
-        std::fs::write(p, serde_json::to_string_pretty(&all)?)?;
+        let out = serde_json::json!({"results": all, "onnx_exports": exports});
+        std::fs::write(p, serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
 }

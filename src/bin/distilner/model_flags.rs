@@ -23,7 +23,7 @@ impl ModelFlags {
         let device = tch::Device::cuda_if_available();
         let precision = Precision::parse(&self.precision, device)?;
         let mut l = load_dir(&hub::resolve(&self.model)?, Head::Keep, device)?;
-        l.model.set_inference_precision(precision);
+        l.model.set_inference_precision(precision)?;
         Ok(l)
     }
 }

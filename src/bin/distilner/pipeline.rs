@@ -46,7 +46,7 @@ fn dir_size(p: &Path) -> u64 {
 fn sentences_per_s(dir: &Path, c: &Corpus, threads: usize, p: Precision) -> Result<f64> {
     tch::set_num_threads(threads as i32);
     let mut l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
-    l.model.set_inference_precision(p);
+    l.model.set_inference_precision(p)?;
     let words: Vec<Vec<String>> = c.sentences.iter().map(|s| s.words.clone()).collect();
     let opt = TagOptions {
         batch_size: 32,

@@ -1,0 +1,69 @@
+//! The PyTorch eager baseline (`../shared/reference/infer_reference.py`), run after the interleaved
+//! engines in its own process and read back as JSON.
+use super::BenchResult;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Run `infer_reference.py` and read its JSON.
+#[allow(clippy::too_many_arguments)]
+pub fn run_reference(
+    python: &Path,
+    script: &Path,
+    dir: &Path,
+    data: &Path,
+    batches: &[usize],
+    runs: usize,
+    threads: usize,
+    limit: usize,
+) -> Result<BenchResult> {
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(script).arg(dir).arg(data).arg("--batch");
+    for b in batches {
+        cmd.arg(b.to_string());
+    }
+    cmd.args([
+        "--threads",
+        &threads.to_string(),
+        "--runs",
+        &runs.to_string(),
+        "--limit",
+        &limit.to_string(),
+    ]);
+    cmd.env("HF_HUB_OFFLINE", "1")
+        .env("TRANSFORMERS_OFFLINE", "1");
+    let o = cmd
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    if !o.status.success() {
+        bail!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+    }
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .context("no JSON from the reference")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let mut out = BTreeMap::new();
+    for &b in batches {
+        if let Some(s) = v.get(format!("batch_{b}")) {
+            out.insert(b, serde_json::from_value(s.clone())?);
+        }
+    }
+    Ok(BenchResult {
+        engine: format!("pytorch {}", v["torch"].as_str().unwrap_or("?")),
+        model: dir.display().to_string(),
+        sentences: v["sentences"].as_u64().unwrap_or(0) as usize,
+        tokens: v["tokens"].as_u64().unwrap_or(0) as usize,
+        batches: out,
+        f1: None,
+    })
+}

@@ -1,0 +1,167 @@
+//! Dynamic int8 linear layers on libtorch's own quantized kernels (fbgemm / oneDNN through the
+//! dispatcher, via `shim.cpp`): weights quantized once per output channel (symmetric qint8, scale
+//! = max|w| / 127.5 as PyTorch's per-channel symmetric observer computes it), activations quantized
+//! per tensor at run time, int32 accumulation, fp32 out. What `torch.ao.quantization.quantize_dynamic`
+//! does to `nn.Linear`, without Python.
+use std::ffi::{c_char, c_int, CStr};
+use std::ptr::NonNull;
+use tch::{nn, Device, Kind, Tensor};
+
+#[repr(C)]
+struct DnPacked {
+    _private: [u8; 0],
+}
+
+type CTensor = torch_sys::C_tensor;
+
+extern "C" {
+    fn dn_int8_prepack(
+        qweight: *const CTensor,
+        bias: *const CTensor,
+        engine: c_int,
+        err: *mut *mut c_char,
+    ) -> *mut DnPacked;
+    fn dn_int8_linear(
+        x: *const CTensor,
+        w: *const DnPacked,
+        reduce_range: bool,
+        err: *mut *mut c_char,
+    ) -> *mut CTensor;
+    fn dn_int8_free(w: *mut DnPacked);
+    fn dn_int8_free_error(err: *mut c_char);
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Int8Error {
+    #[error("int8 runs on the CPU only (libtorch's quantized kernels); this model is on {0:?} — use --precision bf16 or fp16 there")]
+    NotCpu(Device),
+    #[error("libtorch could not pack an int8 weight ({0}); use --precision fp32 or bf16")]
+    Pack(String),
+}
+
+/// Which of libtorch's quantized engines packs the weights (and so runs the GEMMs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    X86,
+    Fbgemm,
+    Onednn,
+}
+
+impl Engine {
+    pub fn from_env() -> Engine {
+        match std::env::var("DN_QENGINE").as_deref() {
+            Ok("fbgemm") => Engine::Fbgemm,
+            Ok("onednn") => Engine::Onednn,
+            _ => Engine::X86,
+        }
+    }
+
+    fn code(self) -> c_int {
+        match self {
+            Engine::X86 => 0,
+            Engine::Fbgemm => 1,
+            Engine::Onednn => 2,
+        }
+    }
+}
+
+/// `err` from the shim as a Rust string (freed here).
+fn take_error(err: *mut c_char) -> String {
+    if err.is_null() {
+        return "unknown error".into();
+    }
+    // SAFETY: the shim returns a strdup'ed, NUL-terminated string; it is freed once, here.
+    let s = unsafe { CStr::from_ptr(err) }
+        .to_string_lossy()
+        .into_owned();
+    unsafe { dn_int8_free_error(err) };
+    s
+}
+
+/// Whether activations need 7-bit range: without VNNI, AVX2's u8×s8 pair sums saturate int16.
+fn reduce_range() -> bool {
+    !std::fs::read_to_string("/proc/cpuinfo")
+        .map(|s| {
+            s.lines().find(|l| l.starts_with("flags")).is_some_and(|l| {
+                l.split_whitespace()
+                    .any(|f| f == "avx512_vnni" || f == "avx_vnni")
+            })
+        })
+        .unwrap_or(false)
+}
+
+pub struct Int8Linear {
+    packed: NonNull<DnPacked>,
+    reduce_range: bool,
+}
+
+// SAFETY: the packed weights are immutable after packing, and libtorch's quantized linear reads
+// them only (PyTorch calls one module from many threads the same way).
+unsafe impl Send for Int8Linear {}
+unsafe impl Sync for Int8Linear {}
+
+impl Drop for Int8Linear {
+    fn drop(&mut self) {
+        // SAFETY: allocated by dn_int8_prepack, dropped once.
+        unsafe { dn_int8_free(self.packed.as_ptr()) }
+    }
+}
+
+impl Int8Linear {
+    /// Quantize `l`'s fp32 weights per output channel and pack them for `engine`.
+    pub fn new(l: &nn::Linear, engine: Engine) -> Result<Self, Int8Error> {
+        Self::from_weights(&l.ws, l.bs.as_ref(), engine)
+    }
+
+    /// The same for a weight `[out, in]` and bias `[out]` (e.g. q, k and v stacked into one).
+    pub fn from_weights(
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        engine: Engine,
+    ) -> Result<Self, Int8Error> {
+        let w = w.to_kind(Kind::Float).detach();
+        if w.device() != Device::Cpu {
+            return Err(Int8Error::NotCpu(w.device()));
+        }
+        let out = w.size()[0];
+        let scale = (w.abs().amax([1].as_slice(), false) / 127.5).clamp_min(f32::EPSILON as f64);
+        let zero = Tensor::zeros([out], (Kind::Int64, Device::Cpu));
+        let q = w.quantize_per_channel(&scale, &zero, 0, Kind::QInt8);
+        let bias = bias.map(|b| b.to_kind(Kind::Float).detach());
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the tensors outlive the call; the shim copies what it keeps.
+        let p = unsafe {
+            dn_int8_prepack(
+                q.as_ptr(),
+                bias.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
+                engine.code(),
+                &mut err,
+            )
+        };
+        let packed = NonNull::new(p).ok_or_else(|| Int8Error::Pack(take_error(err)))?;
+        Ok(Int8Linear {
+            packed,
+            reduce_range: reduce_range(),
+        })
+    }
+
+    /// `x W^T + b` for fp32 `x` of any leading shape. A libtorch error panics, as tch's own
+    /// infallible ops do (the server's worker turns that into one request's 500).
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        let x = x.to_kind(Kind::Float).contiguous();
+        let mut err = std::ptr::null_mut();
+        // SAFETY: `x` and the packed weights outlive the call; the result is a new tensor we own.
+        let y = unsafe {
+            dn_int8_linear(
+                x.as_ptr(),
+                self.packed.as_ptr(),
+                self.reduce_range,
+                &mut err,
+            )
+        };
+        if y.is_null() {
+            panic!("int8 linear: {}", take_error(err));
+        }
+        unsafe { Tensor::from_ptr(y) }
+    }
+}
