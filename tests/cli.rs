@@ -341,6 +341,7 @@ fn broken_checkpoints_get_clear_errors() {
 }
 
 /// `bench` on a tiny model: every (model, precision) gets throughput per batch size, latency and F1.
+/// (`tests/onnxruntime.rs` adds ONNX Runtime to the same run.)
 #[test]
 fn bench_times_each_precision_with_its_f1() {
     let m = tiny_model_dir("tiny-bert-ner");
@@ -365,17 +366,20 @@ fn bench_times_each_precision_with_its_f1() {
         "--precision",
         "fp32",
         "bf16",
+        "int8",
         "--json",
         json.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
     assert!(
-        out.contains("distilner fp32") && out.contains("distilner bf16"),
+        out.contains("distilner fp32")
+            && out.contains("distilner bf16")
+            && out.contains("distilner int8"),
         "{out}"
     );
     let v = read_json(&json);
-    let rows = v.as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
     for r in rows {
         assert_eq!(r["sentences"], 20);
         let f1 = r["f1"].as_f64().unwrap();

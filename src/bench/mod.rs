@@ -7,7 +7,7 @@ pub mod onnxruntime;
 pub mod reference;
 
 pub use distilner::DistilnerEngine;
-pub use onnxruntime::{OrtExport, OrtWorker};
+pub use onnxruntime::{OrtCommand, OrtExport, OrtWorker};
 pub use reference::run_reference;
 
 use anyhow::Result;

@@ -30,6 +30,13 @@ pub struct OrtExport {
     pub windows_compared: usize,
 }
 
+/// How to start the worker: the ONNX venv's Python, `bench/ort_worker.py`, intra-op threads.
+pub struct OrtCommand<'p> {
+    pub python: &'p Path,
+    pub script: &'p Path,
+    pub threads: usize,
+}
+
 pub struct OrtWorker {
     child: Child,
     stdin: ChildStdin,
@@ -51,18 +58,17 @@ impl OrtWorker {
     /// Start the worker on `dir`, export and quantize it, and score both engines on `data`.
     /// `fp32`: the same model loaded by distilner in fp32, for the logits check.
     pub fn start<'a>(
-        python: &Path,
-        script: &Path,
+        cmd: &OrtCommand,
         dir: &Path,
-        threads: usize,
         data: &'a BenchData,
         fp32: &TokenClassifier,
         pad: i64,
         batches: &[usize],
     ) -> Result<(OrtExport, Vec<OrtEngine<'a>>)> {
         let work = tempfile::tempdir()?;
+        let (python, threads) = (cmd.python, cmd.threads);
         let mut child = Command::new(python)
-            .arg(script)
+            .arg(cmd.script)
             .arg(dir)
             .arg("--work")
             .arg(work.path())

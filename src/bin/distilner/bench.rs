@@ -2,7 +2,8 @@
 //! the PyTorch eager baseline (`../shared/reference/infer_reference.py`) timed in the same run.
 use anyhow::{Context, Result};
 use distilner::bench::{
-    self, data::BenchData, run_reference, BenchResult, DistilnerEngine, OrtWorker, Timed,
+    self, data::BenchData, run_reference, BenchResult, DistilnerEngine, OrtCommand, OrtWorker,
+    Timed,
 };
 use distilner::model::Precision;
 use std::path::PathBuf;
@@ -90,16 +91,13 @@ pub fn run(a: Args) -> Result<()> {
                 dir.display()
             );
             let l = bench::distilner::load(dir, device)?;
-            let (export, ort) = OrtWorker::start(
-                &a.onnx_python,
-                &a.onnx_worker,
-                dir,
-                a.threads,
-                d,
-                &l.model,
-                l.tokenizer.pad_id,
-                &a.batch,
-            )?;
+            let cmd = OrtCommand {
+                python: &a.onnx_python,
+                script: &a.onnx_worker,
+                threads: a.threads,
+            };
+            let (export, ort) =
+                OrtWorker::start(&cmd, dir, d, &l.model, l.tokenizer.pad_id, &a.batch)?;
             eprintln!(
                 "[bench] ONNX Runtime {}: fp32 logits within {:.2e} of distilner's over {} windows",
                 export.versions["onnxruntime"].as_str().unwrap_or("?"),
