@@ -3,5 +3,6 @@ pub mod conlleval;
 pub mod dataset;
 pub mod entities;
 pub mod metrics;
+pub mod precision;
 
 pub use metrics::{score, Mode, Prf, Report};

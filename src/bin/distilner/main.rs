@@ -10,6 +10,7 @@ mod inspect;
 mod label;
 mod model_flags;
 mod pipeline;
+mod precision;
 mod predict;
 mod score;
 mod serve;
@@ -73,8 +74,10 @@ enum Cmd {
     Predict(predict::Args),
     /// HTTP API: POST /predict, GET /health, GET /info (micro-batched).
     Serve(serve::Args),
-    /// Inference speed (sentences/s, tokens/s, latency) vs the PyTorch eager baseline.
+    /// Inference speed (sentences/s, tokens/s, latency) vs the PyTorch eager baseline and ONNX Runtime.
     Bench(bench::Args),
+    /// Measure a model's dev F1 and speed in each precision; save the choice `--precision auto` follows.
+    Precision(precision::Args),
     /// The main job: fine-tune the teacher, distil the student, report teacher vs student on test.
     Run(pipeline::Args),
 }
@@ -102,6 +105,7 @@ fn main() {
         Cmd::Predict(a) => predict::run(a),
         Cmd::Serve(a) => serve::run(a),
         Cmd::Bench(a) => bench::run(a),
+        Cmd::Precision(a) => precision::run(a),
         Cmd::Run(a) => pipeline::run(a),
     };
     if let Err(e) = r {

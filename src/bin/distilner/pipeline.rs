@@ -3,11 +3,9 @@
 use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
-use distilner::data::Corpus;
 use distilner::distill::run::{run as distill, DistillArgs};
-use distilner::infer::{tag_sentences, TagOptions};
+use distilner::eval::precision::measure;
 use distilner::model::student::parse_layers;
-use distilner::model::{load_dir, Head, Precision};
 use distilner::train::finetune::{run as finetune, FinetuneArgs};
 use std::path::{Path, PathBuf};
 
@@ -43,26 +41,11 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn sentences_per_s(dir: &Path, c: &Corpus, threads: usize, p: Precision) -> Result<f64> {
-    tch::set_num_threads(threads as i32);
-    let mut l = load_dir(dir, Head::Keep, tch::Device::cuda_if_available())?;
-    l.model.set_inference_precision(p)?;
-    let words: Vec<Vec<String>> = c.sentences.iter().map(|s| s.words.clone()).collect();
-    let opt = TagOptions {
-        batch_size: 32,
-        ..TagOptions::default()
-    };
-    tag_sentences(&l.model, &l.tokenizer, &words[..words.len().min(200)], &opt)?; // warm-up
-    let t = std::time::Instant::now();
-    tag_sentences(&l.model, &l.tokenizer, &words, &opt)?;
-    Ok(words.len() as f64 / t.elapsed().as_secs_f64())
-}
-
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.flags.resolve()?;
     let g = a.flags.group(&cfg)?;
     let splits = a.data.splits();
-    let Some(test_ref) = splits.test.clone() else {
+    if splits.test.is_none() {
         anyhow::bail!(
             "the main job ends with a test report; give it a test split (--test or --test-split)"
         );
@@ -124,23 +107,24 @@ pub fn run(a: Args) -> Result<()> {
     eprintln!("== 3/3 test report ==");
     let t = r.teacher.as_ref().expect("teacher summary");
     let s_f1 = r.test.as_ref().map(|x| x.f1).unwrap_or(f64::NAN);
-    // Speed in fp32 and, where the hardware has native bf16, in bf16 too (same F1 within noise:
-    // bench/RESULTS.md); the speed-up quoted below is the fastest precision's.
-    let mut precisions = vec![Precision::Fp32];
-    if Precision::auto(tch::Device::cuda_if_available()) == Precision::Bf16 {
-        precisions.push(Precision::Bf16);
-    }
-    let test = test_ref.load(&splits.read)?;
-    let mut speeds = Vec::new();
-    for &p in &precisions {
-        speeds.push((
-            sentences_per_s(&tdir, &test, cfg.threads, p)?,
-            sentences_per_s(&sdir, &test, cfg.threads, p)?,
-        ));
-    }
+    // Every precision this device runs, scored and timed on dev; the choice (the fastest within
+    // 0.3 dev F1 points of fp32) is saved beside each model for `--precision auto`.
+    let device = tch::Device::cuda_if_available();
+    tch::set_num_threads(cfg.threads as i32);
+    let dev = splits.dev.load(&splits.read)?;
+    let (tc, sc) = (measure(&tdir, &dev, device)?, measure(&sdir, &dev, device)?);
+    tc.save(&tdir)?;
+    sc.save(&sdir)?;
+    let precisions: Vec<&str> = tc.measured.iter().map(|m| m.precision.as_str()).collect();
+    let speeds: Vec<(f64, f64)> = tc
+        .measured
+        .iter()
+        .zip(&sc.measured)
+        .map(|(t, s)| (t.sentences_per_s, s.sentences_per_s))
+        .collect();
     let head: String = precisions
         .iter()
-        .map(|p| format!(" sentences/s (batch 32, {}) |", p.name()))
+        .map(|p| format!(" dev sentences/s (batch 32, {p}) |"))
         .collect();
     println!("| model | layers | parameters | size on disk | test F1 |{head}");
     println!("|---|---|---|---|---|{}", "---|".repeat(precisions.len()));
@@ -163,11 +147,20 @@ pub fn run(a: Args) -> Result<()> {
         s_f1,
         cols(&|x| x.1)
     );
-    let (t_sps, s_sps) = *speeds.last().expect("at least fp32");
+    let speed = |c: &distilner::eval::precision::PrecisionChoice| {
+        c.measured
+            .iter()
+            .find(|m| m.precision == c.chosen)
+            .map_or(f64::NAN, |m| m.sentences_per_s)
+    };
     println!(
-        "student keeps {:.1}% of the teacher's test F1 at {:.2}x its speed; total {:.1} min. Runs: {} and {}",
+        "--precision auto (saved in precision.json): teacher {}, student {} ({})",
+        tc.chosen, sc.chosen, sc.rule
+    );
+    println!(
+        "student keeps {:.1}% of the teacher's test F1 at {:.2}x its speed (each in its auto precision); total {:.1} min. Runs: {} and {}",
         100.0 * s_f1 / t.test_f1,
-        s_sps / t_sps,
+        speed(&sc) / speed(&tc),
         t0.elapsed().as_secs_f64() / 60.0,
         tdir.display(),
         sdir.display()

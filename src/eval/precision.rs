@@ -1,0 +1,160 @@
+//! `--precision auto` by measurement: a model directory is scored and timed on a dev split in every
+//! precision the device runs (fp32, bf16, and int8 on CPU), and the fastest whose dev F1 is at most
+//! `MAX_F1_LOSS` below fp32's is chosen. The measurement is saved beside the weights as
+//! `precision.json`, which inference commands read for `auto`.
+use super::dataset::evaluate;
+use super::Mode;
+use crate::data::Corpus;
+use crate::infer::{tag_sentences, TagOptions};
+use crate::model::precision::native_bf16;
+use crate::model::{load_dir, Head, Precision};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Instant;
+
+/// The largest dev F1 loss (absolute, 0.3 points) a faster precision may cost.
+pub const MAX_F1_LOSS: f64 = 0.003;
+pub const FILE: &str = "precision.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measured {
+    pub precision: String,
+    pub dev_f1: f64,
+    /// Tagging and scoring the dev sentences at batch 32 (tokenisation, windows and the forward
+    /// included), after a warm-up on the first 200.
+    pub sentences_per_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PrecisionChoice {
+    pub chosen: String,
+    pub rule: String,
+    /// `cpu` or `cuda`: a choice measured on one does not carry over to the other.
+    pub device: String,
+    pub threads: i32,
+    pub dev_sentences: usize,
+    pub measured: Vec<Measured>,
+}
+
+fn device_kind(d: tch::Device) -> &'static str {
+    if d.is_cuda() {
+        "cuda"
+    } else {
+        "cpu"
+    }
+}
+
+/// The precisions `device` runs: fp32, bf16 where it is native, int8 on CPU.
+pub fn candidates(device: tch::Device) -> Vec<Precision> {
+    let mut v = vec![Precision::Fp32];
+    if native_bf16(device) {
+        v.push(Precision::Bf16);
+    }
+    if !device.is_cuda() {
+        v.push(Precision::Int8);
+    }
+    v
+}
+
+/// Score and time `dir` on `dev` in every candidate precision and pick one.
+pub fn measure(dir: &Path, dev: &Corpus, device: tch::Device) -> Result<PrecisionChoice> {
+    let opt = TagOptions {
+        batch_size: 32,
+        ..TagOptions::default()
+    };
+    let mut measured = Vec::new();
+    for p in candidates(device) {
+        let mut l = load_dir(dir, Head::Keep, device)?;
+        l.model.set_inference_precision(p)?;
+        let warm: Vec<Vec<&str>> = dev
+            .sentences
+            .iter()
+            .take(200)
+            .map(|s| s.words.iter().map(|w| w.as_str()).collect())
+            .collect();
+        tag_sentences(&l.model, &l.tokenizer, &warm, &opt)?;
+        let t = Instant::now();
+        let (report, _) = evaluate(&l.model, &l.tokenizer, dev, &opt, Mode::Default)?;
+        measured.push(Measured {
+            precision: p.name().into(),
+            dev_f1: report.f1,
+            sentences_per_s: dev.sentences.len() as f64 / t.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(PrecisionChoice {
+        chosen: pick(&measured).to_string(),
+        rule: format!(
+            "fastest precision whose dev F1 is at most {:.1} points below fp32's",
+            MAX_F1_LOSS * 100.0
+        ),
+        device: device_kind(device).into(),
+        threads: tch::get_num_threads(),
+        dev_sentences: dev.sentences.len(),
+        measured,
+    })
+}
+
+/// The fastest measurement within `MAX_F1_LOSS` of the first (fp32).
+pub fn pick(m: &[Measured]) -> &str {
+    let base = m[0].dev_f1;
+    m.iter()
+        .filter(|x| base - x.dev_f1 <= MAX_F1_LOSS + 1e-12)
+        .max_by(|a, b| a.sentences_per_s.total_cmp(&b.sentences_per_s))
+        .map_or("fp32", |x| x.precision.as_str())
+}
+
+impl PrecisionChoice {
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let p = dir.join(FILE);
+        std::fs::write(&p, serde_json::to_string_pretty(self)? + "\n")
+            .with_context(|| format!("cannot write {}", p.display()))
+    }
+
+    /// The saved choice for `device`, if `dir` has one measured there.
+    pub fn load(dir: &Path, device: tch::Device) -> Result<Option<PrecisionChoice>> {
+        let p = dir.join(FILE);
+        if !p.exists() {
+            return Ok(None);
+        }
+        let c: PrecisionChoice =
+            serde_json::from_str(&std::fs::read_to_string(&p)?).with_context(|| {
+                format!(
+                    "{}: not a precision choice; delete it or run `distilner precision` again",
+                    p.display()
+                )
+            })?;
+        Ok((c.device == device_kind(device)).then_some(c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, f1: f64, sps: f64) -> Measured {
+        Measured {
+            precision: p.into(),
+            dev_f1: f1,
+            sentences_per_s: sps,
+        }
+    }
+
+    #[test]
+    fn picks_the_fastest_within_the_f1_budget() {
+        let all = [
+            m("fp32", 0.900, 100.0),
+            m("bf16", 0.899, 200.0),
+            m("int8", 0.8975, 300.0),
+        ];
+        assert_eq!(pick(&all), "int8"); // 0.25 points lost
+        let all = [
+            m("fp32", 0.900, 100.0),
+            m("bf16", 0.899, 200.0),
+            m("int8", 0.8965, 300.0),
+        ];
+        assert_eq!(pick(&all), "bf16"); // int8 loses 0.35 points
+        let all = [m("fp32", 0.900, 300.0), m("bf16", 0.899, 200.0)];
+        assert_eq!(pick(&all), "fp32"); // fastest already
+    }
+}
