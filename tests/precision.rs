@@ -92,3 +92,43 @@ fn int8_evaluates_and_auto_follows_the_measured_choice() {
     ]);
     assert!(!ok && err.contains("int8"), "{err}");
 }
+
+/// `predict --precision int8` tags a file like fp32 does on the tiny model (same words tagged).
+#[test]
+fn predict_in_int8() {
+    let m = tiny_model_dir("tiny-distilbert-ner");
+    let work = tempfile::tempdir().unwrap();
+    let f = work.path().join("in.txt");
+    std::fs::write(
+        &f,
+        "Angela Merkel visited Paris .\nEU rejects German call .\n",
+    )
+    .unwrap();
+    let run = |p: &str| {
+        let (ok, out, err) = distilner(&[
+            "predict",
+            "--model",
+            m.path().to_str().unwrap(),
+            "--input",
+            f.to_str().unwrap(),
+            "--precision",
+            p,
+            "--aggregation",
+            "none",
+        ]);
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v
+    };
+    let (a, b) = (run("fp32"), run("int8"));
+    assert_eq!(a.as_array().unwrap().len(), 2);
+    let words = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s.as_array().unwrap().iter().map(|e| e["word"].to_string()))
+            .collect()
+    };
+    assert!(!words(&a).is_empty(), "{a}");
+    assert_eq!(words(&a), words(&b));
+}

@@ -687,3 +687,36 @@ fn long_requests_share_the_model_and_faults_stay_with_their_request() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `serve --precision int8`: the model is quantized at load, `/info` says int8, and `/predict`
+/// answers.
+#[test]
+fn int8_server_loads_quantized_and_answers() {
+    use std::io::{Read, Write};
+    let m = tiny_model_dir("tiny-bert-ner");
+    let (mut child, addr) = start_server(m.path(), &["--precision", "int8"]);
+    let call = |req: String| {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        c.write_all(req.as_bytes()).unwrap();
+        let mut buf = String::new();
+        c.read_to_string(&mut buf).unwrap();
+        buf
+    };
+    let info = call("GET /info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into());
+    assert!(info.contains("\"precision\":\"int8\""), "{info}");
+    let body = r#"{"inputs": "Angela Merkel visited Paris ."}"#;
+    let r = call(format!(
+        "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    let json = r.split("\r\n\r\n").nth(1).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(json)
+            .unwrap()
+            .is_array(),
+        "{json}"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+}
