@@ -238,3 +238,32 @@ fn int8_tracks_fp32_within_the_stated_tolerance() {
         "MiniLM int8: token cosine with fp32 worst {worst}, mean {mean}"
     );
 }
+
+/// fp16 inference (`--precision fp16`, meant for GPUs; libtorch runs it on CPU too): weights stored
+/// in half, LayerNorm and softmax in fp32, logits within 1% of the largest fp32 logit.
+#[test]
+fn fp16_inference_tracks_fp32() {
+    use distilner::model::Precision;
+    tch::set_num_threads(1);
+    let r = reference();
+    for dir in ["tiny-bert-ner", "tiny-distilbert-ner"] {
+        let path = common::testvectors().join(dir);
+        let (fp32, _) = load_model(&path, Head::Keep, Device::Cpu).unwrap();
+        let (mut h, _) = load_model(&path, Head::Keep, Device::Cpu).unwrap();
+        h.set_inference_precision(Precision::Fp16).unwrap();
+        let (a, b) = tch::no_grad(|| {
+            (
+                fp32.forward(&r["input_ids"], &r["attention_mask"], false, false)
+                    .logits,
+                h.forward(&r["input_ids"], &r["attention_mask"], false, false)
+                    .logits,
+            )
+        });
+        assert_eq!(b.kind(), Kind::Float);
+        let (d, scale) = (max_diff(&a, &b), a.abs().max().double_value(&[]));
+        assert!(
+            d > 0.0 && d < 0.01 * scale,
+            "{dir}: fp16 logits off by {d} (scale {scale})"
+        );
+    }
+}

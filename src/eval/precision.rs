@@ -45,11 +45,14 @@ fn device_kind(d: tch::Device) -> &'static str {
     }
 }
 
-/// The precisions `device` runs: fp32, bf16 where it is native, int8 on CPU.
+/// The precisions `device` runs fast: fp32, bf16 where it is native, fp16 on GPU, int8 on CPU.
 pub fn candidates(device: tch::Device) -> Vec<Precision> {
     let mut v = vec![Precision::Fp32];
     if native_bf16(device) {
         v.push(Precision::Bf16);
+    }
+    if device.is_cuda() {
+        v.push(Precision::Fp16);
     }
     if !device.is_cuda() {
         v.push(Precision::Int8);

@@ -88,16 +88,16 @@ impl TokenClassifier {
         self.precision = p;
     }
 
-    /// Inference in `p`: the encoder's linear weights are stored in `p` once (bf16) or quantized and
-    /// packed once (int8) instead of converted per batch; the head follows bf16 and stays fp32 under
-    /// int8 (it is tiny, and it is where the labels are decided). The model must not be trained or
+    /// Inference in `p`: the encoder's linear weights are stored in `p` once (bf16, fp16) or quantized
+    /// and packed once (int8) instead of converted per batch; the head follows bf16/fp16 and stays fp32
+    /// under int8 (it is tiny, and it is where the labels are decided). The model must not be trained or
     /// saved afterwards.
     pub fn set_inference_precision(&mut self, p: Precision) -> Result<(), Int8Error> {
         if p != Precision::Fp32 {
             for l in &mut self.layers {
                 l.for_inference(p)?;
             }
-            if p == Precision::Bf16 {
+            if matches!(p, Precision::Bf16 | Precision::Fp16) {
                 cast_linear(&mut self.classifier, p.kind());
             }
         }

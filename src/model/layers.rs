@@ -172,11 +172,7 @@ impl TransformerLayer {
                         .shallow_clone()
                 })
             });
-            self.qkv = Some(Int8Linear::from_weights(
-                &w,
-                b.as_ref(),
-                Engine::from_env(),
-            )?);
+            self.qkv = Some(Int8Linear::from_weights(&w, b.as_ref(), Engine::DEFAULT)?);
         } else {
             for l in [&mut self.query, &mut self.key, &mut self.value] {
                 l.for_inference(p)?;

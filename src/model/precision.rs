@@ -12,6 +12,9 @@ pub enum Precision {
     #[default]
     Fp32,
     Bf16,
+    /// Inference only, for GPUs (half's range needs no loss scaling there at inference; on CPU
+    /// libtorch emulates it slowly).
+    Fp16,
     Int8,
 }
 
@@ -20,6 +23,7 @@ impl Precision {
         match self {
             Precision::Fp32 => Kind::Float,
             Precision::Bf16 => Kind::BFloat16,
+            Precision::Fp16 => Kind::Half,
             // The int8 layers take and return fp32; attention, LayerNorm and the head run in fp32.
             Precision::Int8 => Kind::Float,
         }
@@ -29,6 +33,7 @@ impl Precision {
         match self {
             Precision::Fp32 => "fp32",
             Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
             Precision::Int8 => "int8",
         }
     }
@@ -42,18 +47,21 @@ impl Precision {
         }
     }
 
-    /// `fp32`, `bf16`, `int8` (CPU only), or `auto` (bf16 where the hardware has native bf16
-    /// arithmetic, else fp32).
+    /// `fp32`, `bf16`, `fp16` (inference), `int8` (inference, CPU only), or `auto` (bf16 where the
+    /// hardware has native bf16 arithmetic, else fp32).
     pub fn parse(s: &str, device: Device) -> Result<Precision> {
         match s.to_ascii_lowercase().as_str() {
             "fp32" | "f32" | "float32" => Ok(Precision::Fp32),
             "bf16" | "bfloat16" => Ok(Precision::Bf16),
+            "fp16" | "f16" | "float16" | "half" => Ok(Precision::Fp16),
             "int8" | "qint8" if device.is_cuda() => {
                 bail!("--precision int8 runs on the CPU only (libtorch's quantized kernels); use bf16 on {device:?}")
             }
             "int8" | "qint8" => Ok(Precision::Int8),
             "auto" => Ok(Precision::auto(device)),
-            other => bail!("unknown precision {other:?}: use fp32, bf16, int8 or auto"),
+            other => {
+                bail!("unknown precision {other:?}: use fp32, bf16, fp16 (GPU), int8 (CPU) or auto")
+            }
         }
     }
 }

@@ -22,12 +22,12 @@ impl Proj {
         }
     }
 
-    /// Store the weights in bf16, or quantize and pack them to int8, once for all later calls.
+    /// Store the weights in bf16 / fp16, or quantize and pack them to int8, once for all later calls.
     pub fn for_inference(&mut self, p: Precision) -> Result<(), Int8Error> {
         match p {
             Precision::Fp32 => {}
-            Precision::Bf16 => cast_linear(&mut self.dense, p.kind()),
-            Precision::Int8 => self.int8 = Some(Int8Linear::new(&self.dense, Engine::from_env())?),
+            Precision::Bf16 | Precision::Fp16 => cast_linear(&mut self.dense, p.kind()),
+            Precision::Int8 => self.int8 = Some(Int8Linear::new(&self.dense, Engine::DEFAULT)?),
         }
         Ok(())
     }
