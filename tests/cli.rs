@@ -391,3 +391,40 @@ fn bench_times_each_precision_with_its_f1() {
         }
     }
 }
+
+/// The GPU baseline (`bench/torch_eager.py`, what `bench --device cuda` runs per precision) works on
+/// any device and dtype: checked here on CPU in bf16 and fp16, with the JSON `bench` reads.
+#[test]
+fn torch_eager_baseline_runs_in_each_dtype() {
+    let m = tiny_model_dir("tiny-bert-ner");
+    for dtype in ["bf16", "fp16"] {
+        let o = std::process::Command::new(venv_python())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["bench/torch_eager.py", m.path().to_str().unwrap()])
+            .arg(conll("eng.testb"))
+            .args([
+                "--dtype",
+                dtype,
+                "--limit",
+                "12",
+                "--batch",
+                "1",
+                "4",
+                "--runs",
+                "1",
+                "--threads",
+                "1",
+            ])
+            .env("HF_HUB_OFFLINE", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8_lossy(&o.stdout);
+        let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+        assert_eq!(v["dtype"], dtype);
+        assert_eq!(v["sentences"], 12);
+        for b in ["batch_1", "batch_4"] {
+            assert!(v[b]["sentences_per_s"].as_f64().unwrap() > 0.0, "{v}");
+        }
+    }
+}

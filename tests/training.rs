@@ -534,10 +534,16 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         stdout.contains("| teacher | 2 |") && stdout.contains("| student | 2 |"),
         "{stdout}"
     );
-    assert!(stdout.contains("dev sentences/s (batch 32, fp32)"), "{stdout}");
+    assert!(
+        stdout.contains("dev sentences/s (batch 32, fp32)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("(batch 32, int8)"), "{stdout}");
     assert!(stdout.contains("of the teacher's test F1"), "{stdout}");
-    assert!(stdout.contains("--precision auto (saved in precision.json)"), "{stdout}");
+    assert!(
+        stdout.contains("--precision auto (saved in precision.json)"),
+        "{stdout}"
+    );
     for run in ["teacher", "student"] {
         assert!(out.join(run).join("metrics.json").exists(), "{run}");
         let c = read_json(&out.join(run).join("precision.json"));

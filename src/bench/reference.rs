@@ -1,11 +1,12 @@
-//! The PyTorch eager baseline (`../shared/reference/infer_reference.py`), run after the interleaved
-//! engines in its own process and read back as JSON.
+//! The PyTorch eager baseline, run after the interleaved engines in its own process and read back as
+//! JSON: `../shared/reference/infer_reference.py` on CPU (fp32), `bench/torch_eager.py` on GPU in each
+//! precision timed (same sentences and batches, CUDA synchronize per batch).
 use super::BenchResult;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Run `infer_reference.py` and read its JSON.
+/// Run a baseline script and read its JSON; `extra` are its own flags (`--device`, `--dtype`).
 #[allow(clippy::too_many_arguments)]
 pub fn run_reference(
     python: &Path,
@@ -16,6 +17,7 @@ pub fn run_reference(
     runs: usize,
     threads: usize,
     limit: usize,
+    extra: &[&str],
 ) -> Result<BenchResult> {
     let mut cmd = std::process::Command::new(python);
     cmd.arg(script).arg(dir).arg(data).arg("--batch");
@@ -30,6 +32,7 @@ pub fn run_reference(
         "--limit",
         &limit.to_string(),
     ]);
+    cmd.args(extra);
     cmd.env("HF_HUB_OFFLINE", "1")
         .env("TRANSFORMERS_OFFLINE", "1");
     let o = cmd
@@ -59,7 +62,10 @@ pub fn run_reference(
         }
     }
     Ok(BenchResult {
-        engine: format!("pytorch {}", v["torch"].as_str().unwrap_or("?")),
+        engine: match (v["device"].as_str(), v["dtype"].as_str()) {
+            (Some(d), Some(t)) => format!("pytorch {} {d} {t}", v["torch"].as_str().unwrap_or("?")),
+            _ => format!("pytorch {}", v["torch"].as_str().unwrap_or("?")),
+        },
         model: dir.display().to_string(),
         sentences: v["sentences"].as_u64().unwrap_or(0) as usize,
         tokens: v["tokens"].as_u64().unwrap_or(0) as usize,

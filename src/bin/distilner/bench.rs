@@ -35,6 +35,9 @@ pub struct Args {
     python: PathBuf,
     #[arg(long, default_value = "../shared/reference/infer_reference.py")]
     reference_script: PathBuf,
+    /// The baseline with --device/--dtype, used with --device cuda (one run per precision timed).
+    #[arg(long, default_value = "bench/torch_eager.py")]
+    gpu_reference_script: PathBuf,
     /// Precisions to time distilner in (fp32, bf16, int8 on CPU, auto = bf16 where the hardware has
     /// it); each row also gives its F1 on --data.
     #[arg(long, num_args = 1.., default_values = ["fp32", "auto"])]
@@ -116,21 +119,38 @@ pub fn run(a: Args) -> Result<()> {
     let mut all: Vec<BenchResult> = bench::interleaved(&mut engines, &a.batch, a.runs)?;
     drop(engines);
     if !a.no_reference {
+        // CPU: the shared fp32 baseline. GPU: PyTorch eager in each precision distilner was timed in.
+        let runs: Vec<(&PathBuf, Vec<&str>)> = if device.is_cuda() {
+            precisions
+                .iter()
+                .filter(|p| p.name() != "int8")
+                .map(|p| {
+                    (
+                        &a.gpu_reference_script,
+                        vec!["--device", "cuda", "--dtype", p.name()],
+                    )
+                })
+                .collect()
+        } else {
+            vec![(&a.reference_script, vec![])]
+        };
         for dir in &dirs {
-            eprintln!("[bench] PyTorch eager on {}", dir.display());
-            all.push(
-                run_reference(
-                    &a.python,
-                    &a.reference_script,
-                    dir,
-                    &a.data,
-                    &a.batch,
-                    a.runs,
-                    a.threads,
-                    a.limit,
-                )
-                .context("the PyTorch baseline failed (run ./setup.sh; or pass --no-reference)")?,
-            );
+            for (script, extra) in &runs {
+                eprintln!(
+                    "[bench] PyTorch eager on {} {}",
+                    dir.display(),
+                    extra.join(" ")
+                );
+                all.push(
+                    run_reference(
+                        &a.python, script, dir, &a.data, &a.batch, a.runs, a.threads, a.limit,
+                        extra,
+                    )
+                    .context(
+                        "the PyTorch baseline failed (run ./setup.sh; or pass --no-reference)",
+                    )?,
+                );
+            }
         }
     }
     println!("{}", bench::table(&all, &a.batch));
