@@ -23,16 +23,6 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options, read at its start (`MALLOC_CONF` in the environment still overrides them).
-/// Dirty pages are kept instead of returned to the kernel over 10 s: libtorch frees and reallocates
-/// the same multi-megabyte activations every forward, and returning them made every reuse fault its
-/// pages back in (zeroed by the kernel) — 21% of int8 inference time at batch 32 was in the kernel.
-/// Kept, the process holds its peak working set (it would reach it again on the next batch anyway)
-/// and int8 at batch 32 goes from 1,229 to 1,692 sentences/s (student, 1,000 CoNLL test sentences,
-/// 2 threads; page faults 492k → 76k).
-#[export_name = "malloc_conf"]
-static MALLOC_CONF: &[u8; 36] = b"dirty_decay_ms:-1,muzzy_decay_ms:-1\0";
-
 #[derive(Parser)]
 #[command(
     name = "distilner",
@@ -91,6 +81,17 @@ fn main() {
     }
     distilner::util::bound_cpu_caches();
     let cli = Cli::parse();
+    if matches!(
+        cli.cmd,
+        Cmd::Eval(_)
+            | Cmd::Predict(_)
+            | Cmd::Serve(_)
+            | Cmd::Bench(_)
+            | Cmd::Precision(_)
+            | Cmd::Label(_)
+    ) {
+        distilner::util::keep_freed_pages();
+    }
     // Before any device is chosen: CUDA's libraries only where a GPU driver exists.
     distilner::util::load_cuda_backend();
     let r = match cli.cmd {
