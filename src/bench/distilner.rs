@@ -92,27 +92,17 @@ impl Timed for DistilnerEngine<'_> {
     }
 
     fn result(&self, batches: BTreeMap<usize, BatchStats>) -> BenchResult {
-        let device = self.loaded.model.device();
-        BenchResult {
-            engine: format!(
-                "distilner {}{}",
-                self.loaded.model.precision().name(),
-                if device.is_cuda() { " cuda" } else { "" }
-            ),
-            model: self.dir.display().to_string(),
-            sentences: self.sentences(),
-            tokens: self.tokens(),
-            batches,
-            f1: Some(self.f1),
-        }
+        let cuda = if self.loaded.model.device().is_cuda() {
+            " cuda"
+        } else {
+            ""
+        };
+        let engine = format!("distilner {}{cuda}", self.loaded.model.precision().name());
+        BenchResult::timed(engine, &self.dir, self.data, batches, self.f1)
     }
 
-    fn sentences(&self) -> usize {
-        self.data.rows.len()
-    }
-
-    fn tokens(&self) -> usize {
-        self.data.tokens
+    fn data(&self) -> &BenchData {
+        self.data
     }
 }
 

@@ -47,8 +47,28 @@ pub trait Timed {
     fn pass(&mut self, bs: usize, warm: bool) -> Result<Pass>;
     /// The row for the results table, given the stats measured.
     fn result(&self, batches: BTreeMap<usize, BatchStats>) -> BenchResult;
-    fn sentences(&self) -> usize;
-    fn tokens(&self) -> usize;
+    /// The sentences it is timed on.
+    fn data(&self) -> &data::BenchData;
+}
+
+impl BenchResult {
+    /// A timed engine's row: `engine` named, on the model in `dir`, scored `f1` on `data`.
+    pub fn timed(
+        engine: String,
+        dir: &std::path::Path,
+        data: &data::BenchData,
+        batches: BTreeMap<usize, BatchStats>,
+        f1: f64,
+    ) -> BenchResult {
+        BenchResult {
+            engine,
+            model: dir.display().to_string(),
+            sentences: data.rows.len(),
+            tokens: data.tokens,
+            batches,
+            f1: Some(f1),
+        }
+    }
 }
 
 /// Time every engine at every batch size. The timed passes are interleaved — run r of every engine
@@ -73,9 +93,10 @@ pub fn interleaved(
             }
         }
         for (k, e) in engines.iter().enumerate() {
+            let d = e.data();
             stats[k].insert(
                 bs,
-                batch_stats(&mut times[k], &mut lat[k], e.sentences(), e.tokens()),
+                batch_stats(&mut times[k], &mut lat[k], d.rows.len(), d.tokens),
             );
         }
     }

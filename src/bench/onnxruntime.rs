@@ -202,21 +202,11 @@ impl Timed for OrtEngine<'_> {
     }
 
     fn result(&self, batches: BTreeMap<usize, BatchStats>) -> BenchResult {
-        BenchResult {
-            engine: format!("onnxruntime {} {}", self.version, self.name),
-            model: self.dir.display().to_string(),
-            sentences: self.sentences(),
-            tokens: self.tokens(),
-            batches,
-            f1: Some(self.f1),
-        }
+        let engine = format!("onnxruntime {} {}", self.version, self.name);
+        BenchResult::timed(engine, &self.dir, self.data, batches, self.f1)
     }
 
-    fn sentences(&self) -> usize {
-        self.data.rows.len()
-    }
-
-    fn tokens(&self) -> usize {
-        self.data.tokens
+    fn data(&self) -> &BenchData {
+        self.data
     }
 }
