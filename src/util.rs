@@ -184,7 +184,7 @@ pub fn keep_freed_pages() {
     let never: isize = -1;
     for key in ["dirty_decay_ms", "muzzy_decay_ms"] {
         jemalloc_ctl(&format!("arenas.{key}"), Some(never));
-        let narenas = jemalloc_read_u32("arenas.narenas").unwrap_or(0);
+        let narenas = jemalloc_read::<u32>("arenas.narenas").unwrap_or(0);
         for i in 0..narenas {
             jemalloc_ctl(&format!("arena.{i}.{key}"), Some(never)); // fails quietly for unused arenas
         }
@@ -214,10 +214,6 @@ fn jemalloc_ctl(name: &str, value: Option<isize>) {
             len,
         );
     }
-}
-
-fn jemalloc_read_u32(name: &str) -> Option<u32> {
-    jemalloc_read::<u32>(name)
 }
 
 /// Read a jemalloc value of type `T` (u32 for counts, isize for ssize_t settings).

@@ -344,40 +344,26 @@ fn broken_checkpoints_get_clear_errors() {
 /// (`tests/onnxruntime.rs` adds ONNX Runtime to the same run.)
 #[test]
 fn bench_times_each_precision_with_its_f1() {
-    let m = tiny_model_dir("tiny-bert-ner");
-    let work = tempfile::tempdir().unwrap();
-    let json = work.path().join("b.json");
-    let (ok, out, err) = distilner(&[
-        "bench",
-        "--model",
-        m.path().to_str().unwrap(),
-        "--data",
-        conll("eng.testb").to_str().unwrap(),
-        "--no-reference",
-        "--limit",
-        "20",
-        "--batch",
-        "1",
-        "4",
-        "--runs",
-        "1",
-        "--threads",
-        "1",
-        "--precision",
-        "fp32",
-        "bf16",
-        "int8",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    assert!(ok, "{err}");
+    let (out, v) = bench_tiny(
+        "tiny-bert-ner",
+        &[
+            "--limit",
+            "20",
+            "--batch",
+            "1",
+            "4",
+            "--precision",
+            "fp32",
+            "bf16",
+            "int8",
+        ],
+    );
     assert!(
         out.contains("distilner fp32")
             && out.contains("distilner bf16")
             && out.contains("distilner int8"),
         "{out}"
     );
-    let v = read_json(&json);
     let rows = v["results"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     for r in rows {

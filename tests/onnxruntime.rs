@@ -6,38 +6,25 @@ mod common;
 use common::*;
 
 fn bench_with_onnxruntime(model: &str) -> serde_json::Value {
-    let m = tiny_model_dir(model);
-    let work = tempfile::tempdir().unwrap();
-    let json = work.path().join("b.json");
-    let (ok, out, err) = distilner(&[
-        "bench",
-        "--model",
-        m.path().to_str().unwrap(),
-        "--data",
-        conll("eng.testb").to_str().unwrap(),
-        "--onnxruntime",
-        "--no-reference",
-        "--limit",
-        "30",
-        "--batch",
-        "1",
-        "8",
-        "--runs",
-        "1",
-        "--threads",
-        "1",
-        "--precision",
-        "fp32",
-        "int8",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    assert!(ok, "{err}");
+    let (out, v) = bench_tiny(
+        model,
+        &[
+            "--onnxruntime",
+            "--limit",
+            "30",
+            "--batch",
+            "1",
+            "8",
+            "--precision",
+            "fp32",
+            "int8",
+        ],
+    );
     assert!(
         out.contains("onnxruntime") && out.contains(" int8 "),
         "{out}"
     );
-    read_json(&json)
+    v
 }
 
 fn check(model: &str) {

@@ -3,7 +3,7 @@
 use super::data::BenchData;
 use super::{BatchStats, BenchResult, Pass, Timed};
 use crate::infer::tagger::{pad_batch, window_probs};
-use crate::model::{load_dir, Head, Loaded, Precision};
+use crate::model::{Loaded, Precision};
 use anyhow::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -16,11 +16,6 @@ pub struct DistilnerEngine<'a> {
     data: &'a BenchData,
     batches: HashMap<usize, Vec<(Tensor, Tensor)>>,
     f1: f64,
-}
-
-/// Load `dir` for the bench (fp32, on `device`) without choosing a precision yet.
-pub fn load(dir: &Path, device: tch::Device) -> Result<Loaded> {
-    load_dir(dir, Head::Keep, device)
 }
 
 impl<'a> DistilnerEngine<'a> {

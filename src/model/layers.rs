@@ -2,7 +2,7 @@
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
 use super::dropout::dropout;
-use super::int8::{Engine, Int8Error, Int8Linear};
+use super::int8::{Int8Error, Int8Linear};
 use super::precision::{layer_norm as norm, Precision};
 use super::proj::Proj;
 use tch::nn::{self, Module};
@@ -172,7 +172,7 @@ impl TransformerLayer {
                         .shallow_clone()
                 })
             });
-            self.qkv = Some(Int8Linear::from_weights(&w, b.as_ref(), Engine::DEFAULT)?);
+            self.qkv = Some(Int8Linear::from_weights(&w, b.as_ref())?);
         } else {
             for l in [&mut self.query, &mut self.key, &mut self.value] {
                 l.for_inference(p)?;

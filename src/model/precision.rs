@@ -72,14 +72,23 @@ pub fn native_bf16(device: Device) -> bool {
     if device.is_cuda() {
         return true;
     }
-    std::fs::read_to_string("/proc/cpuinfo")
-        .map(|s| {
-            s.lines().find(|l| l.starts_with("flags")).is_some_and(|l| {
-                l.split_whitespace()
-                    .any(|f| f == "avx512_bf16" || f == "amx_bf16")
+    cpu_has_any(&["avx512_bf16", "amx_bf16"])
+}
+
+/// Whether this CPU reports any of `flags` in /proc/cpuinfo (read once per process).
+pub fn cpu_has_any(flags: &[&str]) -> bool {
+    static FLAGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let have = FLAGS.get_or_init(|| {
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("flags"))
+                    .map(|l| l.split_whitespace().map(String::from).collect())
             })
-        })
-        .unwrap_or(false)
+            .unwrap_or_default()
+    });
+    flags.iter().any(|f| have.iter().any(|h| h == f))
 }
 
 /// `l(x)` computed in `kind`. Weights already stored in `kind` (inference casts) are used as they

@@ -1,6 +1,6 @@
 //! A linear layer as inference runs it: the fp32 master weights (the VarStore's, which training
 //! updates and checkpoints save), used in fp32 or cast to bf16, or replaced by packed int8 weights.
-use super::int8::{Engine, Int8Error, Int8Linear};
+use super::int8::{Int8Error, Int8Linear};
 use super::precision::{cast_linear, linear, Precision};
 use tch::{nn, Kind, Tensor};
 
@@ -27,7 +27,7 @@ impl Proj {
         match p {
             Precision::Fp32 => {}
             Precision::Bf16 | Precision::Fp16 => cast_linear(&mut self.dense, p.kind()),
-            Precision::Int8 => self.int8 = Some(Int8Linear::new(&self.dense, Engine::DEFAULT)?),
+            Precision::Int8 => self.int8 = Some(Int8Linear::new(&self.dense)?),
         }
         Ok(())
     }

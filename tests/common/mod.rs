@@ -137,3 +137,30 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// `distilner bench` on the tiny checkpoint `model`, one thread, one timed run, no PyTorch baseline;
+/// `args` add the rest (limit, batches, precisions, --onnxruntime). Returns stdout and the JSON.
+pub fn bench_tiny(model: &str, args: &[&str]) -> (String, serde_json::Value) {
+    let m = tiny_model_dir(model);
+    let work = tempfile::tempdir().unwrap();
+    let json = work.path().join("b.json");
+    let data = conll("eng.testb");
+    let mut all = vec![
+        "bench",
+        "--model",
+        m.path().to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--no-reference",
+        "--runs",
+        "1",
+        "--threads",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let (ok, out, err) = distilner(&all);
+    assert!(ok, "{err}");
+    (out, read_json(&json))
+}

@@ -5,7 +5,7 @@ use distilner::bench::{
     self, data::BenchData, run_reference, BenchResult, DistilnerEngine, OrtCommand, OrtWorker,
     Timed,
 };
-use distilner::model::Precision;
+use distilner::model::{load_dir, Head, Precision};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -77,7 +77,7 @@ pub fn run(a: Args) -> Result<()> {
     let mut data = Vec::new();
     for m in &a.models {
         let dir = distilner::model::hub::resolve(m)?;
-        let l = bench::distilner::load(&dir, device)?;
+        let l = load_dir(&dir, Head::Keep, device)?;
         data.push(BenchData::load(&a.data, a.limit, &l.model, &l.tokenizer)?);
         dirs.push(dir);
     }
@@ -85,7 +85,7 @@ pub fn run(a: Args) -> Result<()> {
     let mut exports = Vec::new();
     for (dir, d) in dirs.iter().zip(&data) {
         for &p in &precisions {
-            let l = bench::distilner::load(dir, device)?;
+            let l = load_dir(dir, Head::Keep, device)?;
             engines.push(Box::new(DistilnerEngine::new(dir, l, p, d)?));
         }
         if a.onnxruntime {
@@ -93,7 +93,7 @@ pub fn run(a: Args) -> Result<()> {
                 "[bench] exporting {} with Optimum for ONNX Runtime",
                 dir.display()
             );
-            let l = bench::distilner::load(dir, device)?;
+            let l = load_dir(dir, Head::Keep, device)?;
             let cmd = OrtCommand {
                 python: &a.onnx_python,
                 script: &a.onnx_worker,

@@ -3,6 +3,7 @@
 //! = max|w| / 127.5 as PyTorch's per-channel symmetric observer computes it), activations quantized
 //! per tensor at run time, int32 accumulation, fp32 out. What `torch.ao.quantization.quantize_dynamic`
 //! does to `nn.Linear`, without Python.
+use super::precision::cpu_has_any;
 use std::ffi::{c_char, c_int, CStr};
 use std::ptr::NonNull;
 use tch::{nn, Device, Kind, Tensor};
@@ -13,6 +14,11 @@ struct DnPacked {
 }
 
 type CTensor = torch_sys::C_tensor;
+
+/// The quantized engine that packs (and so runs) the weights: PyTorch's x86 default, fbgemm for
+/// dynamic linear. oneDNN (the shim's engine 2) was slower here at batch 1 (student, 1,000 CoNLL
+/// sentences, 2 threads: 549–764 vs 809–1,256 sentences/s over two interleaved runs) and level at 32.
+const X86_ENGINE: c_int = 0;
 
 extern "C" {
     fn dn_int8_prepack(
@@ -39,29 +45,6 @@ pub enum Int8Error {
     Pack(String),
 }
 
-/// Which of libtorch's quantized engines packs the weights (and so runs the GEMMs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    X86,
-    Fbgemm,
-    Onednn,
-}
-
-impl Engine {
-    /// The engine distilner packs with: PyTorch's x86 default (fbgemm for dynamic linear). oneDNN
-    /// was slower here at batch 1 (student, 1,000 CoNLL sentences, 2 threads: 549–764 vs 809–1,256
-    /// sentences/s over two interleaved runs) and level at batch 32.
-    pub const DEFAULT: Engine = Engine::X86;
-
-    fn code(self) -> c_int {
-        match self {
-            Engine::X86 => 0,
-            Engine::Fbgemm => 1,
-            Engine::Onednn => 2,
-        }
-    }
-}
-
 /// `err` from the shim as a Rust string (freed here).
 fn take_error(err: *mut c_char) -> String {
     if err.is_null() {
@@ -77,14 +60,7 @@ fn take_error(err: *mut c_char) -> String {
 
 /// Whether activations need 7-bit range: without VNNI, AVX2's u8×s8 pair sums saturate int16.
 fn reduce_range() -> bool {
-    !std::fs::read_to_string("/proc/cpuinfo")
-        .map(|s| {
-            s.lines().find(|l| l.starts_with("flags")).is_some_and(|l| {
-                l.split_whitespace()
-                    .any(|f| f == "avx512_vnni" || f == "avx_vnni")
-            })
-        })
-        .unwrap_or(false)
+    !cpu_has_any(&["avx512_vnni", "avx_vnni"])
 }
 
 pub struct Int8Linear {
@@ -106,16 +82,12 @@ impl Drop for Int8Linear {
 
 impl Int8Linear {
     /// Quantize `l`'s fp32 weights per output channel and pack them for `engine`.
-    pub fn new(l: &nn::Linear, engine: Engine) -> Result<Self, Int8Error> {
-        Self::from_weights(&l.ws, l.bs.as_ref(), engine)
+    pub fn new(l: &nn::Linear) -> Result<Self, Int8Error> {
+        Self::from_weights(&l.ws, l.bs.as_ref())
     }
 
     /// The same for a weight `[out, in]` and bias `[out]` (e.g. q, k and v stacked into one).
-    pub fn from_weights(
-        w: &Tensor,
-        bias: Option<&Tensor>,
-        engine: Engine,
-    ) -> Result<Self, Int8Error> {
+    pub fn from_weights(w: &Tensor, bias: Option<&Tensor>) -> Result<Self, Int8Error> {
         let w = w.to_kind(Kind::Float).detach();
         if w.device() != Device::Cpu {
             return Err(Int8Error::NotCpu(w.device()));
@@ -131,7 +103,7 @@ impl Int8Linear {
             dn_int8_prepack(
                 q.as_ptr(),
                 bias.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
-                engine.code(),
+                X86_ENGINE,
                 &mut err,
             )
         };
