@@ -4,6 +4,7 @@
 use crate::data::{read_conll, LabelSet};
 use crate::eval::{dataset::gold_iob2, metrics::score, Mode};
 use crate::infer::tagger::{encode_windows, merge_windows};
+use crate::infer::Decoding;
 use crate::infer::TagOptions;
 use crate::model::TokenClassifier;
 use crate::tokenize::{NerTokenizer, Window};
@@ -50,7 +51,7 @@ impl BenchData {
             n_words: words.iter().map(|w| w.len()).collect(),
             gold: gold_iob2(&c),
             tokens: rows.iter().map(|r| r.len()).sum(),
-            windows: encode_windows(tok, &words, &TagOptions::default().fit(model))?,
+            windows: encode_windows(tok, &words, &[], &TagOptions::default().fit(model))?,
             rows,
         })
     }
@@ -58,8 +59,13 @@ impl BenchData {
     /// Entity F1 (seqeval default mode) of per-window label probabilities `[tokens, labels]`, the
     /// labels named by `labels`, merged into words as the pipeline merges them.
     pub fn f1(&self, probs: &[Tensor], labels: &LabelSet) -> Result<f64> {
-        let o = labels.id("O").unwrap_or(0);
-        let tagged = merge_windows(&self.windows, probs, &self.n_words, o);
+        let tagged = merge_windows(
+            &self.windows,
+            probs,
+            &self.n_words,
+            labels,
+            Decoding::Argmax,
+        );
         let pred: Vec<Vec<String>> = tagged
             .into_iter()
             .map(|s| {

@@ -42,7 +42,7 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
         return Err(DataError::Empty { path: name.into() });
     }
     let mut sentences = Vec::new();
-    let mut docs = 0;
+    let mut doc_starts = Vec::new();
     let mut cur = Sentence {
         words: vec![],
         tags: vec![],
@@ -75,8 +75,8 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
             continue;
         }
         if cols[0] == "-DOCSTART-" {
-            docs += 1;
             flush(&mut cur, &mut sentences);
+            doc_starts.push(sentences.len());
             continue;
         }
         if cols.len() < 2 {
@@ -103,7 +103,7 @@ pub fn parse_conll(bytes: &[u8], name: &str) -> Result<Corpus, DataError> {
     Ok(Corpus {
         path: PathBuf::from(name),
         sentences,
-        docs,
+        doc_starts,
         source: Source::file(name, "conll"),
     })
 }
@@ -116,7 +116,7 @@ mod tests {
     fn reads_columns_bom_crlf_docstart() {
         let text = "\u{feff}-DOCSTART- -X- -X- O\r\n\r\nEU NNP B-NP I-ORG \r\nrejects\tVBZ\tI-VP\tO\r\n\nPeter B-PER\n";
         let c = parse_conll(text.as_bytes(), "t").unwrap();
-        assert_eq!(c.docs, 1);
+        assert_eq!(c.doc_starts, [0]);
         assert_eq!(c.sentences.len(), 2);
         assert_eq!(c.sentences[0].words, ["EU", "rejects"]);
         assert_eq!(c.sentences[0].tags, ["I-ORG", "O"]);

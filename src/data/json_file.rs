@@ -137,10 +137,10 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Table, DataError> {
     for (loc, v) in &rows {
         row(&name, *loc, v, &mut sink)?;
     }
-    let (sentences, docs) = (sink.sentences, sink.docs);
+    let (sentences, doc_starts) = (sink.sentences, sink.doc_starts);
     Ok(Table {
         sentences,
-        docs,
+        doc_starts,
         names,
     })
 }

@@ -38,8 +38,9 @@ pub struct Corpus {
     /// The file read (the first one, for a sharded split).
     pub path: PathBuf,
     pub sentences: Vec<Sentence>,
-    /// `-DOCSTART-` markers seen (lines in CoNLL, rows in datasets).
-    pub docs: usize,
+    /// Where each `-DOCSTART-` marker (a CoNLL line, a dataset row) began a document: the index of
+    /// the sentence that follows it. Sentences before the first marker form a document of their own.
+    pub doc_starts: Vec<usize>,
     pub source: Source,
 }
 
@@ -89,6 +90,22 @@ impl Corpus {
             self.sentences.truncate(limit);
         }
         self
+    }
+
+    /// `-DOCSTART-` markers seen.
+    pub fn docs(&self) -> usize {
+        self.doc_starts.len()
+    }
+
+    /// The documents as ranges of sentence indices, in order, none empty: every sentence is in one.
+    pub fn documents(&self) -> Vec<std::ops::Range<usize>> {
+        let n = self.sentences.len();
+        let mut cuts: Vec<usize> = std::iter::once(0)
+            .chain(self.doc_starts.iter().map(|&s| s.min(n)))
+            .chain(std::iter::once(n))
+            .collect();
+        cuts.dedup();
+        cuts.windows(2).map(|w| w[0]..w[1]).collect()
     }
 
     /// The name shown for this split: `id[split]` or the file path.

@@ -187,10 +187,10 @@ pub fn read_table<E: std::fmt::Display>(
         push_batch(&b, row, kind, &mut sink)?;
         row += b.num_rows();
     }
-    let (sentences, docs) = (sink.sentences, sink.docs);
+    let (sentences, doc_starts) = (sink.sentences, sink.doc_starts);
     Ok(Table {
         sentences,
-        docs,
+        doc_starts,
         names,
     })
 }

@@ -40,7 +40,8 @@ pub struct RowBuilder<'a> {
     pub tags_column: &'a str,
     pub names: Option<&'a LabelNames>,
     pub sentences: Vec<Sentence>,
-    pub docs: usize,
+    /// The sentence index each `-DOCSTART-` row precedes.
+    pub doc_starts: Vec<usize>,
 }
 
 impl<'a> RowBuilder<'a> {
@@ -51,7 +52,7 @@ impl<'a> RowBuilder<'a> {
             tags_column,
             names: None,
             sentences: Vec::new(),
-            docs: 0,
+            doc_starts: Vec::new(),
         }
     }
 
@@ -114,7 +115,7 @@ impl<'a> RowBuilder<'a> {
             });
         }
         if words.first().is_some_and(|w| w == "-DOCSTART-") {
-            self.docs += 1;
+            self.doc_starts.push(self.sentences.len());
             return Ok(());
         }
         for (pos, t) in tags.iter().enumerate() {
@@ -137,7 +138,7 @@ impl<'a> RowBuilder<'a> {
 /// What one file gave.
 pub struct Table {
     pub sentences: Vec<Sentence>,
-    pub docs: usize,
+    pub doc_starts: Vec<usize>,
     pub names: Option<LabelNames>,
 }
 

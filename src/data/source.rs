@@ -87,7 +87,7 @@ fn read_file(path: &Path, opts: &ReadOptions) -> Result<(Table, Format), DataErr
             let c = super::read_conll(path)?;
             Table {
                 sentences: c.sentences,
-                docs: c.docs,
+                doc_starts: c.doc_starts,
                 names: None,
             }
         }
@@ -111,7 +111,7 @@ pub fn read_files(
         let c = out.get_or_insert_with(|| Corpus {
             path: path.clone(),
             sentences: Vec::new(),
-            docs: 0,
+            doc_starts: Vec::new(),
             source: Source {
                 dataset: dataset.to_string(),
                 split: split.map(String::from),
@@ -121,8 +121,11 @@ pub fn read_files(
                 label_names: t.names.as_ref().map(|n| n.names.clone()),
             },
         });
+        // A shard's documents start where its sentences land in the split.
+        let offset = c.sentences.len();
+        c.doc_starts
+            .extend(t.doc_starts.iter().map(|&s| s + offset));
         c.sentences.extend(t.sentences);
-        c.docs += t.docs;
     }
     let c = out.ok_or_else(|| DataError::NoRows {
         path: dataset.to_string(),

@@ -20,7 +20,7 @@ pub fn stats(c: &Corpus) -> Stats {
         }
     }
     Stats {
-        docs: c.docs,
+        docs: c.docs(),
         sentences: c.sentences.len(),
         tokens: c.sentences.iter().map(|s| s.words.len()).sum(),
         entities,

@@ -106,6 +106,31 @@ impl TeacherCache {
         Ok(TeacherCache { logits })
     }
 
+    /// One cache from several teachers' (TextBrewer's MultiTeacherDistiller): per position, the mean
+    /// of the teachers' softened distributions softmax(z/T), stored as logits T·log(mean) so the KD
+    /// loss, which softens by T again, sees exactly that mean as its target.
+    pub fn ensemble(members: Vec<TeacherCache>, temperature: f64) -> TeacherCache {
+        if members.len() == 1 {
+            return members.into_iter().next().expect("one member");
+        }
+        let n = members[0].logits.len();
+        assert!(
+            members.iter().all(|m| m.logits.len() == n),
+            "every teacher caches the same examples"
+        );
+        let logits = (0..n)
+            .map(|i| {
+                let z: Vec<&Tensor> = members.iter().map(|m| &m.logits[i]).collect();
+                let p = Tensor::stack(&z, 0)
+                    .g_div_scalar(temperature)
+                    .softmax(-1, Kind::Float)
+                    .mean_dim(0, false, Kind::Float);
+                p.clamp_min(1e-12).log() * temperature
+            })
+            .collect();
+        TeacherCache { logits }
+    }
+
     /// Append examples' targets computed elsewhere (a transfer set), on `device`.
     pub fn extend(&mut self, logits: Vec<Tensor>, device: Device) {
         self.logits
@@ -139,5 +164,45 @@ impl TeacherCache {
     }
     pub fn is_empty(&self) -> bool {
         self.logits.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(c: &TeacherCache, i: usize, t: f64) -> Tensor {
+        (&c.logits[i] / t).softmax(-1, Kind::Float)
+    }
+
+    #[test]
+    fn identical_teachers_give_one_teachers_target() {
+        let z = Tensor::from_slice(&[2.0f32, -1.0, 0.5, 0.0, 3.0, -2.0]).view([2, 3]);
+        let one = || TeacherCache {
+            logits: vec![z.copy()],
+        };
+        let e = TeacherCache::ensemble(vec![one(), one(), one()], 2.0);
+        let diff = (target(&e, 0, 2.0) - target(&one(), 0, 2.0)).abs().max();
+        assert!(diff.double_value(&[]) < 1e-6, "{diff}");
+    }
+
+    #[test]
+    fn different_teachers_give_the_mean_distribution() {
+        let a = Tensor::from_slice(&[4.0f32, 0.0, 0.0]).view([1, 3]);
+        let b = Tensor::from_slice(&[0.0f32, 4.0, 0.0]).view([1, 3]);
+        let (ta, tb) = (
+            (&a / 2.0).softmax(-1, Kind::Float),
+            (&b / 2.0).softmax(-1, Kind::Float),
+        );
+        let e = TeacherCache::ensemble(
+            vec![
+                TeacherCache { logits: vec![a] },
+                TeacherCache { logits: vec![b] },
+            ],
+            2.0,
+        );
+        let want = (ta + tb) / 2.0;
+        let diff = (target(&e, 0, 2.0) - want).abs().max();
+        assert!(diff.double_value(&[]) < 1e-6, "{diff}");
     }
 }

@@ -3,10 +3,10 @@
 use super::{preflight, KdObjective, TeacherCache};
 use crate::data::Splits;
 use crate::eval::dataset::evaluate;
+use crate::eval::tagging::Tagging;
 use crate::eval::Mode;
 use crate::export::report::TeacherSummary;
 use crate::export::{report_kept, write_run_report, Origin, RunReport};
-use crate::infer::TagOptions;
 use crate::model::student::{build_student, default_layers};
 use crate::model::{hub, load_dir, Head};
 use crate::train::finetune::{check_output_dir, corpus_labels, run_device};
@@ -16,6 +16,13 @@ use std::path::PathBuf;
 
 pub struct DistillArgs {
     pub teacher: String,
+    /// Further teachers (same tokenizer, labels matched by name): the KD target is the mean of all
+    /// teachers' softened distributions. The student is still built from `teacher`'s layers.
+    pub more_teachers: Vec<String>,
+    /// Weight of the attention-relation term (0 = off).
+    pub attention_kd: f64,
+    /// (student layer, teacher layer) for the attention-relation term (default: last, last).
+    pub attention_layers: Option<(usize, usize)>,
     /// Student layers taken from the teacher (BERT teacher); ignored with `student`.
     pub student_layers: Option<Vec<usize>>,
     /// An existing student checkpoint (dir or hub id) instead of building one.
@@ -71,15 +78,13 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     }
     preflight::check_labels(&data_labels, &teacher.model.labels)?;
     let scheme = preflight::check_scheme(train_c, &teacher.model.labels)?;
-    let opt = TagOptions {
-        max_len: a.cfg.max_len,
-        stride: a.cfg.stride,
-        batch_size: a.cfg.eval_batch_size,
-    };
+    let opt = a.cfg.tag_options();
+    // The teacher is scored as it is meant to be applied: its own context and decoding.
+    let teacher_opt = Tagging::load(&tdir)?.map_or(opt, |t| t.apply(opt));
     // Rank 0 scores the teacher on dev and tells the others (one process: itself).
     let dev_f1 = |t: &crate::model::Loaded| -> Result<f64> {
         let f1 = if main {
-            evaluate(&t.model, &t.tokenizer, dev_c, &opt, Mode::Default)?
+            evaluate(&t.model, &t.tokenizer, dev_c, &teacher_opt, Mode::Default)?
                 .0
                 .f1
         } else {
@@ -162,7 +167,14 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     let teacher_test = test_c
         .filter(|_| main)
         .map(|c| {
-            evaluate(&teacher.model, &teacher.tokenizer, c, &opt, Mode::Default).map(|r| r.0.f1)
+            evaluate(
+                &teacher.model,
+                &teacher.tokenizer,
+                c,
+                &teacher_opt,
+                Mode::Default,
+            )
+            .map(|r| r.0.f1)
         })
         .transpose()?;
     // Reported teacher scores come from fp32 (above); the cache takes the run's precision, as the
@@ -201,7 +213,7 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         d.agree("data", &crate::train::batches::digest(&train, &dev))?;
     }
     let t0 = std::time::Instant::now();
-    let mut cache = TeacherCache::build(
+    let first = TeacherCache::build(
         &teacher.model,
         &train[..labelled],
         &col_map,
@@ -209,6 +221,39 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         a.cfg.eval_batch_size,
         dist,
     )?;
+    let (mut cache, others) = if a.more_teachers.is_empty() {
+        (first, Vec::new())
+    } else {
+        let mut caches = vec![first];
+        let mut others = Vec::new();
+        for name in &a.more_teachers {
+            let (c, summary) = super::ensemble::member_cache(
+                name,
+                &super::ensemble::Member {
+                    student_labels: &student.labels,
+                    data_labels: &data_labels,
+                    tokenizer: &stok,
+                    examples: &train[..labelled],
+                    dev: dev_c,
+                    test: test_c.filter(|_| main),
+                    opt,
+                    cfg: &a.cfg,
+                    min_teacher_f1: a.min_teacher_f1,
+                    device,
+                    dist,
+                },
+            )?;
+            if main {
+                eprintln!(
+                    "[distill] teacher {name}: dev F1 {:.4}, logits cached",
+                    summary.dev_f1
+                );
+            }
+            caches.push(c);
+            others.push(summary);
+        }
+        (TeacherCache::ensemble(caches, a.temperature), others)
+    };
     let cache_seconds = t0.elapsed().as_secs_f64();
     let transfer_text = match transfer {
         Some(t) => {
@@ -242,40 +287,23 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         temperature: a.temperature,
         all_tokens: a.kd_all_tokens,
     };
-    let hidden;
-    let objective: &dyn crate::train::Objective = if a.hidden_mse > 0.0 {
-        let map = match (&a.hidden_layer_map, &built_layers) {
-            (Some(m), _) | (None, Some(m)) => m.clone(),
-            (None, None) => bail!("--hidden-mse with --student needs --hidden-layer-map (a teacher layer per student layer)"),
-        };
-        if map.len() != student.config.layers as usize
-            || map.iter().any(|&l| l as i64 >= teacher.model.config.layers)
-        {
-            bail!(
-                "--hidden-layer-map {map:?} must name one teacher layer (< {}) for each of the student's {} layers",
-                teacher.model.config.layers,
-                student.config.layers
-            );
-        }
-        if student.config.hidden != teacher.model.config.hidden {
-            bail!(
-                "--hidden-mse needs equal hidden sizes (student {}, teacher {})",
-                student.config.hidden,
-                teacher.model.config.hidden
-            );
-        }
-        hidden = super::hidden::WithHiddenMse {
-            inner: &kd,
-            teacher: &teacher.model,
-            layer_map: map,
-            weight: a.hidden_mse,
-        };
-        &hidden
+    // The teacher stays loaded only for the losses that run it on each batch.
+    let extra = super::objectives::Extra {
+        hidden_mse: a.hidden_mse,
+        hidden_layer_map: a.hidden_layer_map.clone().or(built_layers.clone()),
+        attention_kd: a.attention_kd,
+        attention_layers: a.attention_layers,
+    };
+    let teacher_model = if extra.needs_teacher() {
+        Some(teacher.model)
     } else {
         drop(teacher);
         crate::util::release_free_memory();
-        &kd
+        None
     };
+    let combined =
+        super::objectives::Combined::new(&kd, teacher_model.as_ref(), &student.config, &extra)?;
+    let objective = &combined;
     let out = trainer::train(trainer::TrainJob {
         name: "distill",
         model: &mut student,
@@ -298,14 +326,33 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
     let kd_text = format!(
             "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({cache_seconds:.0} s){transfer_text}",
             if a.kd_all_tokens { "all real" } else { "labelled" },
-            if a.hidden_mse > 0.0 { format!(" + {}·hidden-state MSE", a.hidden_mse) } else { String::new() },
+            extra.describe(),
             a = a.alpha,
             b = 1.0 - a.alpha,
             t = a.temperature
         );
+    let kd_text = if others.is_empty() {
+        kd_text
+    } else {
+        let all: Vec<String> = std::iter::once(&teacher_summary)
+            .chain(&others)
+            .map(|t| {
+                format!(
+                    "{} (dev F1 {:.4}, test F1 {:.4})",
+                    t.name, t.dev_f1, t.test_f1
+                )
+            })
+            .collect();
+        format!(
+            "{kd_text}; KD target: the mean of {} teachers' softened distributions: {}",
+            all.len(),
+            all.join(", ")
+        )
+    };
     let origin = Origin {
         what: "a distilled student of",
         base_model: base,
+        other_teachers: others,
         teacher: Some(teacher_summary),
         kd: Some(kd_text),
         extra_seconds: cache_seconds,

@@ -3,7 +3,7 @@
 use super::metrics::{score, Mode, Report};
 use crate::data::Corpus;
 use crate::infer::tagger::{encode_windows, merge_windows, window_probs};
-use crate::infer::{tag_sentences, TagOptions};
+use crate::infer::{tag_documents, TagOptions};
 use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
 use crate::train::Example;
@@ -29,7 +29,7 @@ pub fn predict_tags(
     opt: &TagOptions,
 ) -> Result<Vec<Vec<String>>> {
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
-    let tagged = tag_sentences(model, tok, &words, opt)?;
+    let tagged = tag_documents(model, tok, &words, &corpus.documents(), opt)?;
     Ok(tagged
         .into_iter()
         .map(|s| {
@@ -64,7 +64,7 @@ pub fn evaluate_with_loss(
 ) -> Result<(Report, f64)> {
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
     let opt = &opt.fit(model);
-    let wins = encode_windows(tok, &words, opt)?;
+    let wins = encode_windows(tok, &words, &corpus.documents(), opt)?;
     anyhow::ensure!(
         wins.len() == examples.len(),
         "dev windows and examples disagree"
@@ -86,9 +86,8 @@ pub fn evaluate_with_loss(
         nll -= picked.sum(Kind::Double).double_value(&[]);
         n += idx.size()[0] as usize;
     }
-    let o = model.labels.id("O").unwrap_or(0);
     let n_words: Vec<usize> = words.iter().map(|s| s.len()).collect();
-    let tagged = merge_windows(&wins, &probs, &n_words, o);
+    let tagged = merge_windows(&wins, &probs, &n_words, &model.labels, opt.decoding);
     let pred: Vec<Vec<String>> = tagged
         .into_iter()
         .map(|s| {

@@ -4,5 +4,6 @@ pub mod dataset;
 pub mod entities;
 pub mod metrics;
 pub mod precision;
+pub mod tagging;
 
 pub use metrics::{score, Mode, Prf, Report};

@@ -62,10 +62,12 @@ pub fn candidates(device: tch::Device) -> Vec<Precision> {
 
 /// Score and time `dir` on `dev` in every candidate precision and pick one.
 pub fn measure(dir: &Path, dev: &Corpus, device: tch::Device) -> Result<PrecisionChoice> {
-    let opt = TagOptions {
+    let base = TagOptions {
         batch_size: 32,
         ..TagOptions::default()
     };
+    // Scored as the model is applied (its document context and decoding).
+    let opt = super::tagging::Tagging::load(dir)?.map_or(base, |t| t.apply(base));
     let mut measured = Vec::new();
     for p in candidates(device) {
         let mut l = load_dir(dir, Head::Keep, device)?;

@@ -193,6 +193,7 @@ pub fn render(r: &RunReport) -> String {
     if let Some(kd) = &r.kd {
         s += &format!("- distillation: {kd}\n");
     }
+    s += &tagging_lines(&r.tagging);
     let p = &r.parallel;
     if p.backend != "none" {
         s += &format!(
@@ -257,5 +258,26 @@ pub fn render(r: &RunReport) -> String {
     ] {
         s += &format!("- {name} {}\n", v[k].as_str().unwrap_or("unknown"));
     }
+    s
+}
+
+/// Document context and decoding, as used for the scores above (and saved in tagging.json).
+fn tagging_lines(t: &crate::eval::tagging::Tagging) -> String {
+    let mut s = if t.document_context > 0 {
+        format!("- document context: {} sub-tokens of the same document's neighbouring sentences on each side of a sentence (FLERT), in training, evaluation and `distilner predict` on documents\n", t.document_context)
+    } else {
+        "- document context: none (each sentence alone)\n".to_string()
+    };
+    let measured: Vec<String> = t
+        .measured
+        .iter()
+        .map(|m| format!("{} {:.4}", m.decoding.name(), m.dev_f1))
+        .collect();
+    s += &format!(
+        "- decoding: {} ({}; dev F1: {})\n",
+        t.decoding.name(),
+        t.decoding_rule,
+        measured.join(", ")
+    );
     s
 }

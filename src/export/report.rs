@@ -1,8 +1,8 @@
 //! Everything a finished run writes besides the model: metrics.json, README.md, curves, config.
 use crate::data::{Corpus, SplitSummary};
 use crate::eval::dataset::evaluate;
+use crate::eval::tagging::{choose_decoding, Tagging};
 use crate::eval::{Mode, Report};
-use crate::infer::TagOptions;
 use crate::model::{load_dir, Head};
 use crate::train::TrainOutcome;
 use crate::train::{EpochLog, TrainConfig};
@@ -35,7 +35,11 @@ pub struct RunReport {
     pub best_epoch: usize,
     pub dev: Report,
     pub test: Option<Report>,
+    /// How the model is applied (document context, decoding and its dev measurement).
+    pub tagging: Tagging,
     pub teacher: Option<TeacherSummary>,
+    /// The further teachers of a multi-teacher distillation.
+    pub other_teachers: Vec<TeacherSummary>,
     pub kd: Option<String>,
     pub train_seconds: f64,
     pub hardware: String,
@@ -66,6 +70,7 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
         "world_size": r.parallel.world_size,
         "backend": r.parallel.backend,
         "devices": r.parallel.devices,
+        "tagging": r.tagging,
         "precision": if r.mixed_precision_used { "bf16 mixed precision (fp32 master weights)" } else { "fp32" },
         "versions": versions(),
     });
@@ -74,6 +79,9 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     }
     if let Some(t) = &r.teacher {
         m["teacher"] = serde_json::to_value(t)?;
+    }
+    if !r.other_teachers.is_empty() {
+        m["other_teachers"] = serde_json::to_value(&r.other_teachers)?;
     }
     crate::util::write_atomic(
         &dir.join("metrics.json"),
@@ -110,13 +118,15 @@ pub struct Origin {
     pub what: &'static str,
     pub base_model: String,
     pub teacher: Option<TeacherSummary>,
+    pub other_teachers: Vec<TeacherSummary>,
     pub kd: Option<String>,
     /// Seconds to add to the loop's own time (e.g. the teacher-logit cache).
     pub extra_seconds: f64,
     pub data: Vec<SplitSummary>,
 }
 
-/// Score the run's kept (best-dev) checkpoint — not the last epoch's weights — on dev and test, and
+/// Score the run's kept (best-dev) checkpoint — not the last epoch's weights — on dev and test,
+/// choose its decoding on dev (saved in the run as tagging.json, with its document context), and
 /// assemble its report.
 pub fn report_kept(
     run: &Path,
@@ -127,12 +137,9 @@ pub fn report_kept(
     origin: Origin,
 ) -> Result<RunReport> {
     let best = load_dir(run, Head::Keep, cfg.device())?;
-    let opt = TagOptions {
-        max_len: cfg.max_len,
-        stride: cfg.stride,
-        batch_size: cfg.eval_batch_size,
-    };
-    let (dev_r, _) = evaluate(&best.model, &best.tokenizer, dev, &opt, Mode::Default)?;
+    let (tagging, dev_r) = choose_decoding(&best, dev, &cfg.tag_options(), cfg.wanted_decoding()?)?;
+    tagging.save(run)?;
+    let opt = tagging.apply(cfg.tag_options());
     let test_r = test
         .map(|c| evaluate(&best.model, &best.tokenizer, c, &opt, Mode::Default).map(|r| r.0))
         .transpose()?;
@@ -154,7 +161,9 @@ pub fn report_kept(
         best_epoch: out.best.epoch,
         dev: dev_r,
         test: test_r,
+        tagging,
         teacher: origin.teacher,
+        other_teachers: origin.other_teachers,
         kd: origin.kd,
         train_seconds: out.train_seconds + origin.extra_seconds,
         hardware: hardware(m.device()),

@@ -48,7 +48,7 @@ pub fn label_sentences(
     let opt = opt.fit(model);
     let names = model.labels.names();
     let k = top_k.clamp(1, names.len());
-    let wins = encode_windows(tok, sentences, &opt)?;
+    let wins = encode_windows(tok, sentences, &[], &opt)?;
     let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
     let mut per_sentence: Vec<Vec<usize>> = vec![Vec::new(); sentences.len()];
     for (i, w) in wins.iter().enumerate() {

@@ -1,5 +1,6 @@
 //! Inference stage: batched tagging of word sequences; raw text → words with offsets → entities.
 pub mod aggregate;
+pub mod decode;
 pub mod label;
 pub mod pipeline;
 pub mod render;
@@ -7,5 +8,6 @@ pub mod tagger;
 pub mod words;
 
 pub use aggregate::Strategy;
+pub use decode::{Decoding, Transitions};
 pub use pipeline::{analyze, entities, predict, prepare, tokens, Prepared};
-pub use tagger::{tag_sentences, TagOptions};
+pub use tagger::{tag_documents, tag_sentences, TagOptions};

@@ -2,6 +2,7 @@
 //! sub-token scored by the window where it has the most context) → entities by an aggregation
 //! strategy. The JSON shapes are the Hugging Face token-classification pipeline's.
 use super::aggregate::{aggregate, Strategy};
+use super::decode::Decoding;
 use super::tagger::{window_probs, TagOptions};
 use super::words::{split_words, Word};
 use crate::data::LabelSet;
@@ -159,10 +160,11 @@ pub fn entities(
     tokens: &[Vec<Token>],
     labels: &LabelSet,
     strategy: Strategy,
+    decoding: Decoding,
 ) -> Vec<serde_json::Value> {
     tokens
         .iter()
-        .map(|toks| aggregate(toks, labels, strategy))
+        .map(|toks| aggregate(toks, labels, strategy, decoding))
         .collect()
 }
 
@@ -178,5 +180,6 @@ pub fn predict(
         &analyze(model, tok, texts, opt)?,
         &model.labels,
         strategy,
+        opt.decoding,
     ))
 }

@@ -1,8 +1,10 @@
 //! Batched word-level tagging: sentences of words → windows → model → one label (and its softmax
 //! probabilities) per word. Used by evaluation during training, `eval`, `predict` and `serve`.
+use super::decode::{decode, Decoding, Transitions};
 use crate::model::TokenClassifier;
-use crate::tokenize::{merge_word_predictions, windows, NerTokenizer, Window};
+use crate::tokenize::{document_windows, merge_word_predictions, NerTokenizer, Window, WindowSpec};
 use anyhow::Result;
+use std::ops::Range;
 use tch::{Kind, Tensor};
 
 #[derive(Debug, Clone, Copy)]
@@ -10,6 +12,11 @@ pub struct TagOptions {
     pub max_len: usize,
     pub stride: usize,
     pub batch_size: usize,
+    /// Sub-tokens of document context per side (FLERT): the neighbouring sentences of the same
+    /// document, where the input has documents. 0 = each sentence alone.
+    pub context: usize,
+    /// How each sentence's word scores become labels.
+    pub decoding: Decoding,
 }
 
 impl TagOptions {
@@ -19,7 +26,20 @@ impl TagOptions {
         TagOptions {
             max_len,
             stride: self.stride.min(max_len / 4),
-            batch_size: self.batch_size,
+            ..*self
+        }
+    }
+}
+
+impl TagOptions {
+    /// How windows are cut for `tok`.
+    pub fn spec(&self, tok: &NerTokenizer) -> WindowSpec {
+        WindowSpec {
+            max_len: self.max_len,
+            stride: self.stride,
+            context: self.context,
+            cls: tok.cls_id,
+            sep: tok.sep_id,
         }
     }
 }
@@ -30,6 +50,8 @@ impl Default for TagOptions {
             max_len: 256,
             stride: 64,
             batch_size: 64,
+            context: 0,
+            decoding: Decoding::Argmax,
         }
     }
 }
@@ -109,50 +131,67 @@ pub fn row_probs(
         .collect()
 }
 
-/// Encode sentences into windows (sentence index = position in `sentences`).
+/// Encode sentences into windows (sentence index = position in `sentences`), with document
+/// context where `docs` (ranges of sentence indices) groups them and `opt.context` asks for it.
 pub fn encode_windows<S: AsRef<str>>(
     tok: &NerTokenizer,
     sentences: &[Vec<S>],
+    docs: &[Range<usize>],
     opt: &TagOptions,
 ) -> Result<Vec<Window>> {
-    let mut wins = Vec::new();
-    for (i, words) in sentences.iter().enumerate() {
-        let enc = tok.encode_words(words)?;
-        wins.extend(windows(
-            i,
-            &enc,
-            opt.max_len,
-            opt.stride,
-            tok.cls_id,
-            tok.sep_id,
-        ));
-    }
-    Ok(wins)
+    let encs = sentences
+        .iter()
+        .map(|words| tok.encode_words(words))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(document_windows(&encs, docs, opt.spec(tok)))
 }
 
 /// Per sentence, per word: (label id, probability of that label). Words that produce no sub-token
-/// get `O` with probability 1 (they still count in scoring).
+/// get `O` with probability 1 (they still count in scoring). Sentences are tagged alone.
 pub fn tag_sentences<S: AsRef<str>>(
     model: &TokenClassifier,
     tok: &NerTokenizer,
     sentences: &[Vec<S>],
     opt: &TagOptions,
 ) -> Result<Vec<Vec<(usize, f32)>>> {
-    let opt = &opt.fit(model);
-    let wins = encode_windows(tok, sentences, opt)?;
-    let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
-    let o = model.labels.id("O").unwrap_or(0);
-    let n_words: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
-    Ok(merge_windows(&wins, &probs, &n_words, o))
+    tag_documents(model, tok, sentences, &[], opt)
 }
 
-/// Merge per-window probabilities into one (label, probability) per word of each sentence.
+/// `tag_sentences` for sentences grouped into documents (`docs`: ranges of sentence indices), each
+/// seen with `opt.context` sub-tokens of its document's neighbouring sentences.
+pub fn tag_documents<S: AsRef<str>>(
+    model: &TokenClassifier,
+    tok: &NerTokenizer,
+    sentences: &[Vec<S>],
+    docs: &[Range<usize>],
+    opt: &TagOptions,
+) -> Result<Vec<Vec<(usize, f32)>>> {
+    let opt = &opt.fit(model);
+    let wins = encode_windows(tok, sentences, docs, opt)?;
+    let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
+    let n_words: Vec<usize> = sentences.iter().map(|s| s.len()).collect();
+    Ok(merge_windows(
+        &wins,
+        &probs,
+        &n_words,
+        &model.labels,
+        opt.decoding,
+    ))
+}
+
+/// Merge per-window probabilities into one score vector per word (from the window that sees the
+/// word with the most context), then decode each sentence into (label, probability of that label).
+/// Words with no sub-token score as certain `O`.
 pub fn merge_windows(
     wins: &[Window],
     probs: &[Tensor],
     n_words: &[usize],
-    o: usize,
+    labels: &crate::data::LabelSet,
+    decoding: Decoding,
 ) -> Vec<Vec<(usize, f32)>> {
+    let mut certain_o = vec![0.0f32; labels.len()];
+    certain_o[labels.id("O").unwrap_or(0)] = 1.0;
+    let tr = Transitions::for_labels(labels);
     let mut per_sentence: Vec<Vec<usize>> = vec![Vec::new(); n_words.len()];
     for (k, w) in wins.iter().enumerate() {
         per_sentence[w.sentence].push(k);
@@ -162,16 +201,16 @@ pub fn merge_windows(
         .enumerate()
         .map(|(s, ks)| {
             let refs: Vec<&Window> = ks.iter().map(|&k| &wins[k]).collect();
-            let preds: Vec<Vec<(usize, f32)>> = ks
+            let rows: Vec<Vec<Vec<f32>>> = ks
                 .iter()
-                .map(|&k| {
-                    let (p, a) = probs[k].max_dim(-1, false);
-                    let p: Vec<f32> = Vec::try_from(p).unwrap_or_default();
-                    let a: Vec<i64> = Vec::try_from(a).unwrap_or_default();
-                    a.into_iter().zip(p).map(|(a, p)| (a as usize, p)).collect()
-                })
+                .map(|&k| Vec::<Vec<f32>>::try_from(&probs[k]).unwrap_or_default())
                 .collect();
-            merge_word_predictions(n_words[s], &refs, &preds, (o, 1.0))
+            let scores = merge_word_predictions(n_words[s], &refs, &rows, certain_o.clone());
+            decode(&scores, decoding, &tr)
+                .into_iter()
+                .zip(&scores)
+                .map(|(l, p)| (l, p[l]))
+                .collect()
         })
         .collect()
 }

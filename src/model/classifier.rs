@@ -18,11 +18,22 @@ pub struct TokenClassifier {
     precision: Precision,
 }
 
+/// What a forward pass should collect besides the logits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Want {
+    /// Every layer's hidden states.
+    pub hidden: bool,
+    /// This layer's queries, keys and values.
+    pub qkv_layer: Option<usize>,
+}
+
 /// What a forward pass returns. `hidden_states[0]` is the embedding output, `[i+1]` layer i's output
 /// (collected only when asked for).
 pub struct Output {
     pub logits: Tensor,
     pub hidden_states: Vec<Tensor>,
+    /// Queries, keys and values of `Want::qkv_layer`, [batch, heads, seq, head_dim] each.
+    pub qkv: Option<[Tensor; 3]>,
 }
 
 impl TokenClassifier {
@@ -119,6 +130,16 @@ impl TokenClassifier {
 
     /// `ids`, `mask`: int64 [batch, seq]; mask 1 for real tokens.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, train: bool, want_hidden: bool) -> Output {
+        let want = Want {
+            hidden: want_hidden,
+            qkv_layer: None,
+        };
+        self.forward_with(ids, mask, train, want)
+    }
+
+    /// `forward`, collecting what `want` asks for.
+    pub fn forward_with(&self, ids: &Tensor, mask: &Tensor, train: bool, want: Want) -> Output {
+        let want_hidden = want.hidden;
         let m = mask.to_kind(Kind::Bool).unsqueeze(1).unsqueeze(1);
         let ck = self.precision.kind();
         let mut x = self.embeddings.forward_t(ids, train);
@@ -126,8 +147,14 @@ impl TokenClassifier {
         if want_hidden {
             hidden_states.push(x.shallow_clone());
         }
-        for l in &self.layers {
-            x = l.forward_t(&x, &m, train, ck);
+        let mut qkv = None;
+        for (i, l) in self.layers.iter().enumerate() {
+            let keep = want.qkv_layer == Some(i);
+            let (y, kept) = l.forward_qkv(&x, &m, train, ck, keep);
+            x = y;
+            if keep {
+                qkv = kept;
+            }
             if want_hidden {
                 hidden_states.push(x.shallow_clone());
             }
@@ -144,6 +171,7 @@ impl TokenClassifier {
         Output {
             logits,
             hidden_states,
+            qkv,
         }
     }
 

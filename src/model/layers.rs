@@ -187,6 +187,19 @@ impl TransformerLayer {
     /// `mask`: boolean [batch, 1, 1, seq], true where a key may be attended to. `ck`: the kind the
     /// matrix products run in (fp32, or bf16 for mixed precision); `x` and the result are fp32.
     pub fn forward_t(&self, x: &Tensor, mask: &Tensor, train: bool, ck: Kind) -> Tensor {
+        self.forward_qkv(x, mask, train, ck, false).0
+    }
+
+    /// `forward_t`, also returning the layer's queries, keys and values ([batch, heads, seq,
+    /// head_dim]) when `keep_qkv` (attention-relation distillation).
+    pub fn forward_qkv(
+        &self,
+        x: &Tensor,
+        mask: &Tensor,
+        train: bool,
+        ck: Kind,
+        keep_qkv: bool,
+    ) -> (Tensor, Option<[Tensor; 3]>) {
         let (b, t, h) = x.size3().expect("hidden states are [batch, seq, hidden]");
         let dh = h / self.heads;
         let split = |y: Tensor| y.view([b, t, self.heads, dh]).transpose(1, 2);
@@ -208,6 +221,7 @@ impl TransformerLayer {
                 )
             }
         };
+        let kept = keep_qkv.then(|| [q.shallow_clone(), k.shallow_clone(), v.shallow_clone()]);
         let ctx = if train && self.attention_dropout > 0.0 {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
@@ -247,6 +261,6 @@ impl TransformerLayer {
             self.dropout,
             train,
         );
-        norm(&self.out_norm, &(f + a))
+        (norm(&self.out_norm, &(f + a)), kept)
     }
 }

@@ -14,6 +14,6 @@ pub mod proj;
 pub mod student;
 
 pub use checkpoint::{load_dir, load_model, save_dir, Head, Loaded};
-pub use classifier::{Output, TokenClassifier};
+pub use classifier::{Output, TokenClassifier, Want};
 pub use config::{Arch, ModelConfig};
 pub use precision::Precision;

@@ -322,7 +322,12 @@ async fn predict_inner(
     };
     let strategy = req.strategy;
     let out = blocking(model, move |m| {
-        Ok(entities(&tokens(&prepared, &probs), &m.labels, strategy))
+        Ok(entities(
+            &tokens(&prepared, &probs),
+            &m.labels,
+            strategy,
+            m.tag.decoding,
+        ))
     })
     .await;
     match out {
@@ -490,6 +495,7 @@ pub fn router_loading(
                 "window": tag.max_len,
                 "version": env!("CARGO_PKG_VERSION"),
                 "precision": model.precision().name(),
+                "decoding": tag.decoding.name(),
                 "limits": limits,
             });
             let bo = BatchOptions {

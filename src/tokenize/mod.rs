@@ -1,6 +1,7 @@
 //! Tokenize stage: a thin wrapper over the Hugging Face `tokenizers` crate (WordPiece), encoding
 //! pre-split words exactly like `tokenizer(words, is_split_into_words=True)`.
 pub mod align;
+pub mod context;
 
 use crate::util::write_atomic;
 use anyhow::{bail, Context, Result};
@@ -12,6 +13,7 @@ use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{EncodeInput, InputSequence, Tokenizer};
 
 pub use align::{merge_word_predictions, windows, Window};
+pub use context::{document_windows, WindowSpec};
 
 /// Sub-token ids of one sequence and, for each, the index of the word it came from (None for
 /// [CLS]/[SEP]).

@@ -1,7 +1,8 @@
 //! Training examples (windows with aligned labels) and length-bucketed, shuffled batches.
 use crate::data::{Corpus, LabelSet};
 use crate::infer::tagger::pad_batch;
-use crate::tokenize::{align::label_ids, windows, NerTokenizer};
+use crate::infer::TagOptions;
+use crate::tokenize::{align::label_ids, document_windows, NerTokenizer};
 use anyhow::{bail, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -35,11 +36,11 @@ pub fn prepare(
     corpus: &Corpus,
     tok: &NerTokenizer,
     labels: &LabelSet,
-    max_len: usize,
-    stride: usize,
+    win: &TagOptions,
     all_subtokens: bool,
 ) -> Result<Vec<Example>> {
-    let mut out = Vec::new();
+    let mut label_rows: Vec<Vec<i64>> = Vec::with_capacity(corpus.sentences.len());
+    let mut encs = Vec::with_capacity(corpus.sentences.len());
     for (i, s) in corpus.sentences.iter().enumerate() {
         let tags = crate::data::convert(&s.tags, true);
         let ids: Vec<i64> = tags
@@ -53,21 +54,22 @@ pub fn prepare(
                     labels.names()
                 ),
             })
-            .collect::<Result<_>>()?;
-        let enc = tok.encode_words(&s.words)?;
-        for w in windows(i, &enc, max_len, stride, tok.cls_id, tok.sep_id) {
-            let labels = label_ids(&w, &ids, all_subtokens);
-            out.push(Example {
-                input_ids: w.input_ids,
-                labels,
-                sentence: i,
-            });
-        }
+            .collect::<Result<Vec<i64>>>()?;
+        label_rows.push(ids);
+        encs.push(tok.encode_words(&s.words)?);
     }
-    Ok(out)
+    let wins = document_windows(&encs, &corpus.documents(), win.spec(tok));
+    Ok(wins
+        .into_iter()
+        .map(|w| Example {
+            labels: label_ids(&w, &label_rows[w.sentence], all_subtokens),
+            sentence: w.sentence,
+            input_ids: w.input_ids,
+        })
+        .collect())
 }
 
-/// Training and dev examples with the same window options (the dev ones give the validation loss).
+/// Training and dev examples with the same window options (and document context) (the dev ones give the validation loss).
 pub fn prepare_splits(
     train: &Corpus,
     dev: &Corpus,
@@ -77,8 +79,8 @@ pub fn prepare_splits(
     all_subtokens: bool,
 ) -> Result<(Vec<Example>, Vec<Example>)> {
     Ok((
-        prepare(train, tok, labels, win.max_len, win.stride, all_subtokens)?,
-        prepare(dev, tok, labels, win.max_len, win.stride, all_subtokens)?,
+        prepare(train, tok, labels, win, all_subtokens)?,
+        prepare(dev, tok, labels, win, all_subtokens)?,
     ))
 }
 

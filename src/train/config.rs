@@ -21,6 +21,13 @@ pub struct TrainConfig {
     pub stride: usize,
     /// Label every sub-token of a word instead of the first only.
     pub label_all_subtokens: bool,
+    /// Document context (FLERT): sub-tokens of the same document's neighbouring sentences fed on
+    /// each side of a sentence, in training, evaluation and (saved in tagging.json) inference.
+    /// 0 = each sentence alone.
+    pub document_context: usize,
+    /// How word scores become labels: `auto` (constrained Viterbi if it scores higher on dev than
+    /// argmax, measured at the end of the run), `argmax` or `viterbi`.
+    pub decoding: String,
     /// Stop after this many epochs without a dev F1 improvement (0 = never).
     pub early_stopping_patience: usize,
     /// Save resumable state every N steps (and at every epoch end).
@@ -54,6 +61,8 @@ impl Default for TrainConfig {
             max_len: 256,
             stride: 64,
             label_all_subtokens: false,
+            document_context: 0,
+            decoding: "auto".into(),
             early_stopping_patience: 0,
             save_every: 200,
             threads: 2,
@@ -107,6 +116,9 @@ impl TrainConfig {
         if self.max_len < 8 || self.stride * 2 >= self.max_len {
             return bad("max_len must be at least 8 and stride less than max_len / 2");
         }
+        if self.wanted_decoding().is_err() {
+            return bad("decoding must be auto, argmax or viterbi");
+        }
         if crate::util::parse_device(&self.device).is_err() {
             return bad("device must be auto, cpu or cuda");
         }
@@ -120,6 +132,29 @@ impl TrainConfig {
             Precision::auto(device)
         } else {
             Precision::Fp32
+        }
+    }
+
+    /// The decoding the user fixed, or None for `auto`.
+    pub fn wanted_decoding(&self) -> anyhow::Result<Option<crate::infer::Decoding>> {
+        use crate::infer::Decoding;
+        match self.decoding.as_str() {
+            "auto" => Ok(None),
+            "argmax" => Ok(Some(Decoding::Argmax)),
+            "viterbi" => Ok(Some(Decoding::Viterbi)),
+            d => anyhow::bail!("unknown decoding {d:?}; use auto, argmax or viterbi"),
+        }
+    }
+
+    /// Windows, context and evaluation batch as configured; the decoding is argmax while
+    /// training (the run's choice is made at its end).
+    pub fn tag_options(&self) -> crate::infer::TagOptions {
+        crate::infer::TagOptions {
+            max_len: self.max_len,
+            stride: self.stride,
+            batch_size: self.eval_batch_size,
+            context: self.document_context,
+            decoding: crate::infer::Decoding::Argmax,
         }
     }
 

@@ -3,7 +3,6 @@ use super::dist::Dist;
 use super::{ce::CrossEntropy, prepare_splits, trainer, TrainConfig};
 use crate::data::{Corpus, LabelSet, Splits};
 use crate::export::{report_kept, write_run_report, Origin, RunReport};
-use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -85,12 +84,7 @@ pub fn run(a: FinetuneArgs) -> Result<Option<RunReport>> {
         );
     }
     let ml = &loaded.model.labels;
-    let win = TagOptions {
-        max_len: a.cfg.max_len,
-        stride: a.cfg.stride,
-        batch_size: a.cfg.eval_batch_size,
-    }
-    .fit(&loaded.model);
+    let win = a.cfg.tag_options().fit(&loaded.model);
     let (train, dev) = prepare_splits(
         train_c,
         dev_c,
@@ -122,6 +116,7 @@ pub fn run(a: FinetuneArgs) -> Result<Option<RunReport>> {
         what: "a fine-tuned version of",
         base_model: a.model.clone(),
         teacher: None,
+        other_teachers: Vec::new(),
         kd: None,
         extra_seconds: 0.0,
         data: data.summary.clone(),

@@ -13,16 +13,16 @@ pub use batches::{prepare, prepare_splits, Batch, Example};
 pub use config::TrainConfig;
 pub use trainer::{train, EpochLog, Parallel, TrainOutcome};
 
-use crate::model::Output;
+use crate::model::{Output, Want};
 use tch::Tensor;
 
 /// What the trainer minimises. Adding a loss means adding one implementation of this trait.
 pub trait Objective {
     /// The loss of one batch given the model's output.
     fn loss(&self, out: &Output, batch: &Batch) -> Tensor;
-    /// Whether the model must return every layer's hidden states.
-    fn wants_hidden(&self) -> bool {
-        false
+    /// What the model's forward pass must collect besides the logits.
+    fn wants(&self) -> Want {
+        Want::default()
     }
     fn name(&self) -> &'static str;
 }

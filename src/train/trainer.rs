@@ -7,7 +7,6 @@ use super::state::{self, LoopState};
 use super::{Example, Objective, TrainConfig};
 use crate::data::Corpus;
 use crate::eval::dataset::evaluate_with_loss;
-use crate::infer::TagOptions;
 use crate::model::{save_dir, TokenClassifier};
 use crate::tokenize::NerTokenizer;
 use anyhow::{bail, Result};
@@ -195,12 +194,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     let per_epoch = lens.len().div_ceil(cfg.batch_size);
     let total = per_epoch * cfg.epochs;
     let warmup = (cfg.warmup_ratio * total as f64) as usize;
-    let tag_opt = TagOptions {
-        max_len: cfg.max_len,
-        stride: cfg.stride,
-        batch_size: cfg.eval_batch_size,
-    }
-    .fit(job.model);
+    let tag_opt = cfg.tag_options().fit(job.model);
     let device = job.model.device();
     let precision = cfg.precision(device);
     job.model.set_precision(precision);
@@ -262,7 +256,7 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             } else {
                 let out =
                     job.model
-                        .forward(&batch.ids, &batch.mask, true, job.objective.wants_hidden());
+                        .forward_with(&batch.ids, &batch.mask, true, job.objective.wants());
                 let loss = job.objective.loss(&out, &batch);
                 let lv = loss.double_value(&[]);
                 (opt.grads(&loss), lv)

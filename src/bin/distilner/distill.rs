@@ -9,8 +9,11 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// Teacher: a finetune run directory, an HF directory or id with a token-classification head.
-    #[arg(long)]
-    pub teacher: String,
+    /// Repeat for several teachers (same tokenizer; e.g. one backbone fine-tuned with different
+    /// seeds): the KD target is the mean of their softened distributions, and the student is built
+    /// from the first one's layers.
+    #[arg(long, required = true)]
+    pub teacher: Vec<String>,
     /// Teacher layers the DistilBERT-layout student starts from (default: every other layer).
     #[arg(long, conflicts_with = "student")]
     pub student_layers: Option<String>,
@@ -36,6 +39,13 @@ pub struct Args {
     /// Teacher layer for each student layer in the hidden-state loss (default: --student-layers).
     #[arg(long)]
     pub hidden_layer_map: Option<String>,
+    /// Add the attention-relation term (MiniLM: KL of the self-attention distributions and of the
+    /// value relations) with this weight (0 = off); runs the teacher on each batch.
+    #[arg(long, default_value_t = 0.0)]
+    pub attention_kd: f64,
+    /// The layer pair for --attention-kd as STUDENT:TEACHER (default: the last layer of each).
+    #[arg(long)]
+    pub attention_layers: Option<String>,
     /// Rename teacher labels: TEACHER=DATA,... (e.g. LABEL_1=B-PER).
     #[arg(long)]
     pub label_map: Option<String>,
@@ -55,10 +65,15 @@ pub fn run(a: Args) -> Result<()> {
         Some(s) => Some(parse_layers(s, usize::MAX)?),
         None => None,
     };
+    let attention_layers = a.attention_layers.as_deref().map(parse_pair).transpose()?;
     let cfg = a.flags.resolve()?;
     let g = a.flags.group(&cfg)?;
+    let mut teachers = a.teacher.into_iter();
     let r = distill(DistillArgs {
-        teacher: a.teacher,
+        teacher: teachers.next().expect("clap requires --teacher"),
+        more_teachers: teachers.collect(),
+        attention_kd: a.attention_kd,
+        attention_layers,
         student_layers: layers,
         student: a.student,
         data: a.data.splits(),
@@ -94,4 +109,16 @@ pub fn run(a: Args) -> Result<()> {
         a.out.display()
     );
     Ok(())
+}
+
+/// `S:T` → (S, T).
+fn parse_pair(s: &str) -> Result<(usize, usize)> {
+    let bad = || {
+        anyhow::anyhow!("--attention-layers {s:?}: give STUDENT:TEACHER layer indices, e.g. 2:5")
+    };
+    let (a, b) = s.split_once(':').ok_or_else(bad)?;
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
 }

@@ -32,10 +32,10 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let l = a.m.load()?;
     let corpus = DataRef::new(&a.data, &a.split).load(&a.read.options())?;
-    let opt = TagOptions {
+    let opt = a.m.tag_options(TagOptions {
         batch_size: a.batch_size,
         ..TagOptions::default()
-    };
+    })?;
     let (report, pred) = evaluate(&l.model, &l.tokenizer, &corpus, &opt, a.mode)?;
     if let Some(p) = &a.write_predictions {
         let mut s = String::new();

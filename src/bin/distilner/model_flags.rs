@@ -1,6 +1,8 @@
 //! `--model` and `--threads`, shared by the commands that load one trained model.
 use anyhow::Result;
 use distilner::eval::precision::{PrecisionChoice, FILE};
+use distilner::eval::tagging::{self, Tagging};
+use distilner::infer::{Decoding, TagOptions};
 use distilner::model::{hub, load_dir, Head, Loaded, Precision};
 
 #[derive(clap::Args, Clone)]
@@ -17,6 +19,15 @@ pub struct ModelFlags {
     /// fp32 elsewhere. fp32 scores do not depend on how inputs were batched.
     #[arg(long, default_value = "fp32")]
     pub precision: String,
+    /// How word scores become labels: argmax, viterbi (only the label sequences the tag scheme
+    /// allows), or auto: what training measured on dev and saved in the model's tagging.json
+    /// (argmax where there is none).
+    #[arg(long, default_value = "auto")]
+    pub decoding: String,
+    /// Sub-tokens of document context per side for documents (CoNLL `-DOCSTART-`, dataset rows);
+    /// default: what the model was trained with (tagging.json), else 0.
+    #[arg(long)]
+    pub context: Option<usize>,
 }
 
 impl ModelFlags {
@@ -32,6 +43,37 @@ impl ModelFlags {
         let mut l = load_dir(&dir, Head::Keep, device)?;
         l.model.set_inference_precision(precision)?;
         Ok(l)
+    }
+}
+
+impl ModelFlags {
+    /// `base` with the model's document context and decoding: the flags, else tagging.json, else
+    /// none and argmax. Says which.
+    pub fn tag_options(&self, base: TagOptions) -> Result<TagOptions> {
+        let dir = hub::resolve(&self.model)?;
+        let saved = Tagging::load(&dir)?;
+        let mut opt = saved.as_ref().map_or(base, |t| t.apply(base));
+        if let Some(c) = self.context {
+            opt.context = c;
+        }
+        let why = match self.decoding.to_ascii_lowercase().as_str() {
+            "auto" => match &saved {
+                Some(t) => format!("{}: {}", dir.join(tagging::FILE).display(), t.decoding_rule),
+                None => format!("no {} in the model; the default", tagging::FILE),
+            },
+            d => {
+                opt.decoding = <Decoding as clap::ValueEnum>::from_str(d, true).map_err(|_| {
+                    anyhow::anyhow!("--decoding {d:?}: use auto, argmax or viterbi")
+                })?;
+                "--decoding".into()
+            }
+        };
+        eprintln!(
+            "[distilner] decoding {} ({why}); document context {} sub-tokens per side",
+            opt.decoding.name(),
+            opt.context
+        );
+        Ok(opt)
     }
 }
 

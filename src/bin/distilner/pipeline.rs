@@ -82,6 +82,9 @@ pub fn run(a: Args) -> Result<()> {
     scfg.epochs = a.student_epochs;
     let r = distill(DistillArgs {
         teacher: tdir.to_string_lossy().to_string(),
+        more_teachers: Vec::new(),
+        attention_kd: 0.0,
+        attention_layers: None,
         student_layers: Some(parse_layers(&a.student_layers, usize::MAX)?),
         student: None,
         data: splits.clone(),

@@ -1,7 +1,7 @@
 //! `distilner predict --model M "text"` / `--input FILE`
 use anyhow::{bail, Context, Result};
 use distilner::data::parse_conll;
-use distilner::infer::{predict, render, tag_sentences, Strategy, TagOptions};
+use distilner::infer::{predict, render, tag_documents, Strategy, TagOptions};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -97,7 +97,8 @@ fn write_tagged(
         bail!("--format html draws raw texts: give texts, or a text / JSONL file (this input is pre-tokenised words)");
     }
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
-    let tagged = tag_sentences(&l.model, &l.tokenizer, &words, opt)?;
+    // Documents (`-DOCSTART-`) give each sentence its neighbours as context, as in training.
+    let tagged = tag_documents(&l.model, &l.tokenizer, &words, &corpus.documents(), opt)?;
     for (s, t) in corpus.sentences.iter().zip(tagged) {
         if format == OutputFormat::Conll {
             for ((w, g), (lab, _)) in s.words.iter().zip(&s.tags).zip(&t) {
@@ -114,10 +115,10 @@ fn write_tagged(
 
 pub fn run(a: Args) -> Result<()> {
     let l = a.m.load()?;
-    let opt = TagOptions {
+    let opt = a.m.tag_options(TagOptions {
         batch_size: a.batch_size,
         ..TagOptions::default()
-    };
+    })?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let fmt = match (&a.input, a.input_format) {

@@ -128,10 +128,10 @@ pub fn run(a: Args) -> Result<()> {
             api_key,
             cors_origin: a.cors_origin,
             inject_faults: a.inject_faults,
-            tag: TagOptions {
+            tag: a.m.tag_options(TagOptions {
                 batch_size: a.max_batch_texts,
                 ..TagOptions::default()
-            },
+            })?,
             model_name: a.m.model,
             client_timeout: secs(a.client_timeout_s, "--client-timeout-s")?,
             drain_timeout: secs(a.drain_timeout_s, "--drain-timeout-s")?,

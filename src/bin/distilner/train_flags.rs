@@ -32,6 +32,14 @@ pub struct TrainFlags {
     /// Sub-tokens per model input; longer sentences are split into overlapping windows.
     #[arg(long)]
     pub max_len: Option<usize>,
+    /// Document context (FLERT): sub-tokens of the same document's neighbouring sentences fed on
+    /// each side of every sentence, in training, evaluation and inference (0 = none).
+    #[arg(long)]
+    pub context: Option<usize>,
+    /// How word scores become labels: auto (constrained Viterbi only if it scores higher on dev,
+    /// measured at the end of the run), argmax or viterbi. Saved in the run's tagging.json.
+    #[arg(long)]
+    pub decoding: Option<String>,
     /// libtorch intra-op threads.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -127,7 +135,8 @@ impl TrainFlags {
         set!(epochs => epochs, lr => learning_rate, batch_size => batch_size, seed => seed, warmup_ratio => warmup_ratio,
              weight_decay => weight_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
              device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
-             save_every => save_every, mixed_precision => mixed_precision);
+             save_every => save_every, mixed_precision => mixed_precision, context => document_context,
+             decoding => decoding);
         c.validate()?;
         Ok(c)
     }

@@ -5,6 +5,7 @@ mod average;
 mod first;
 mod max;
 
+use super::decode::{decode, Decoding, Transitions};
 use super::pipeline::Token;
 use crate::data::LabelSet;
 use serde_json::{json, Value};
@@ -42,12 +43,6 @@ struct Piece {
     tokens: Vec<String>,
     start: usize,
     end: usize,
-}
-
-fn argmax(v: &[f32]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold(0, |b, (i, &x)| if x > v[b] { i } else { b })
 }
 
 /// WordPiece tokens back to text: HF's `convert_tokens_to_string`, which is the fast tokenizer's
@@ -102,32 +97,43 @@ fn group(pieces: Vec<Piece>) -> Vec<Value> {
     out
 }
 
-pub fn aggregate(tokens: &[Token], labels: &LabelSet, strategy: Strategy) -> Value {
-    let token_piece = |t: &Token| {
-        let i = argmax(&t.probs);
-        Piece {
-            label: labels.name(i).to_string(),
-            score: t.probs[i],
-            tokens: vec![t.text.clone()],
-            start: t.start,
-            end: t.end,
-        }
+/// Entities of one text. Labels come from `decoding` over the text's sub-tokens (`none`, `simple`)
+/// or over its words' scores (`first`, `average`, `max`); argmax is the pipeline's own behaviour.
+pub fn aggregate(
+    tokens: &[Token],
+    labels: &LabelSet,
+    strategy: Strategy,
+    decoding: Decoding,
+) -> Value {
+    let tr = Transitions::for_labels(labels);
+    let token_pieces = || {
+        let scores: Vec<Vec<f32>> = tokens.iter().map(|t| t.probs.clone()).collect();
+        decode(&scores, decoding, &tr)
+            .into_iter()
+            .zip(tokens)
+            .map(|(i, t)| Piece {
+                label: labels.name(i).to_string(),
+                score: t.probs[i],
+                tokens: vec![t.text.clone()],
+                start: t.start,
+                end: t.end,
+            })
+            .collect::<Vec<_>>()
     };
     let scorer: &dyn WordScorer = match strategy {
         Strategy::None => {
-            let v: Vec<Value> = tokens
-                .iter()
-                .filter_map(|t| {
-                    let p = token_piece(t);
-                    (p.label != "O").then(|| {
-                        json!({"entity": p.label, "score": p.score, "index": t.index,
+            let v: Vec<Value> = token_pieces()
+                .into_iter()
+                .zip(tokens)
+                .filter(|(p, _)| p.label != "O")
+                .map(|(p, t)| {
+                    json!({"entity": p.label, "score": p.score, "index": t.index,
                         "word": t.text, "start": t.start, "end": t.end})
-                    })
                 })
                 .collect();
             return Value::Array(v);
         }
-        Strategy::Simple => return Value::Array(group(tokens.iter().map(token_piece).collect())),
+        Strategy::Simple => return Value::Array(group(token_pieces())),
         Strategy::First => &first::First,
         Strategy::Average => &average::Average,
         Strategy::Max => &max::Max,
@@ -139,18 +145,16 @@ pub fn aggregate(tokens: &[Token], labels: &LabelSet, strategy: Strategy) -> Val
             _ => words.push(vec![t]),
         }
     }
-    let pieces = words
-        .iter()
-        .map(|w| {
-            let scores = scorer.word_scores(w);
-            let i = argmax(&scores);
-            Piece {
-                label: labels.name(i).to_string(),
-                score: scores[i],
-                tokens: w.iter().map(|t| t.text.clone()).collect(),
-                start: w[0].start,
-                end: w[w.len() - 1].end,
-            }
+    let scores: Vec<Vec<f32>> = words.iter().map(|w| scorer.word_scores(w)).collect();
+    let pieces = decode(&scores, decoding, &tr)
+        .into_iter()
+        .zip(words.iter().zip(&scores))
+        .map(|(i, (w, s))| Piece {
+            label: labels.name(i).to_string(),
+            score: s[i],
+            tokens: w.iter().map(|t| t.text.clone()).collect(),
+            start: w[0].start,
+            end: w[w.len() - 1].end,
         })
         .collect();
     Value::Array(group(pieces))

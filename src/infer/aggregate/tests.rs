@@ -38,7 +38,7 @@ fn get(v: &Value, i: usize, k: &str) -> Value {
 
 #[test]
 fn none_lists_non_o_tokens() {
-    let v = aggregate(&case(), &labels(), Strategy::None);
+    let v = aggregate(&case(), &labels(), Strategy::None, Decoding::Argmax);
     let ents: Vec<&str> = v
         .as_array()
         .unwrap()
@@ -54,7 +54,7 @@ fn none_lists_non_o_tokens() {
 #[test]
 fn simple_groups_tokens() {
     // jean B-PER + ##luc I-PER -> PER "jeanluc" (score (0.8+0.7)/2); mo B-LOC; ##sul O.
-    let v = aggregate(&case(), &labels(), Strategy::Simple);
+    let v = aggregate(&case(), &labels(), Strategy::Simple, Decoding::Argmax);
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert_eq!(get(&v, 0, "entity_group"), "PER");
     assert_eq!(get(&v, 0, "word"), "jeanluc");
@@ -69,7 +69,7 @@ fn simple_groups_tokens() {
 
 #[test]
 fn first_uses_first_subtoken() {
-    let v = aggregate(&case(), &labels(), Strategy::First);
+    let v = aggregate(&case(), &labels(), Strategy::First, Decoding::Argmax);
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert_eq!(get(&v, 0, "word"), "jeanluc");
     assert!((get(&v, 0, "score").as_f64().unwrap() - 0.8).abs() < 1e-6);
@@ -85,7 +85,7 @@ fn first_uses_first_subtoken() {
 #[test]
 fn average_means_score_vectors() {
     // jean/luc average: O .1, B-PER .5, I-PER .4 -> B-PER .5; mo/sul: O .575, B-LOC .35 -> O.
-    let v = aggregate(&case(), &labels(), Strategy::Average);
+    let v = aggregate(&case(), &labels(), Strategy::Average, Decoding::Argmax);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(get(&v, 0, "entity_group"), "PER");
     assert!((get(&v, 0, "score").as_f64().unwrap() - 0.5).abs() < 1e-6);
@@ -94,7 +94,7 @@ fn average_means_score_vectors() {
 #[test]
 fn max_takes_most_confident_subtoken() {
     // jean (.8) vs ##luc (.7) -> B-PER .8; mo (.7) vs ##sul (.95) -> O.
-    let v = aggregate(&case(), &labels(), Strategy::Max);
+    let v = aggregate(&case(), &labels(), Strategy::Max, Decoding::Argmax);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert!((get(&v, 0, "score").as_f64().unwrap() - 0.8).abs() < 1e-6);
 }
@@ -107,7 +107,7 @@ fn b_tag_splits_groups_and_i_after_o_starts_one() {
         tok(3, "c", 4, 5, true, [0.9, 0.0, 0.1, 0.0, 0.0]),
         tok(4, "d", 6, 7, true, [0.0, 0.0, 0.0, 0.1, 0.9]),
     ];
-    let v = aggregate(&t, &labels(), Strategy::Simple);
+    let v = aggregate(&t, &labels(), Strategy::Simple, Decoding::Argmax);
     let words: Vec<&str> = v
         .as_array()
         .unwrap()
