@@ -149,6 +149,49 @@ fn training_with_context_saves_it_and_eval_and_predict_follow() {
         "viterbi",
     ]);
     assert!(ok, "{o}\n{err}");
+    // Training read the neighbours too: more sub-tokens than the same run without context.
+    let tokens = |log: &str| -> usize {
+        let l = log
+            .lines()
+            .find(|l| l.contains("training examples"))
+            .expect(log);
+        l.split(", ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (ok, _, plain) = distilner(&[
+        "finetune",
+        "--model",
+        &s(m.path()),
+        "--train",
+        &s(&train),
+        "--dev",
+        &s(&dev),
+        "--test",
+        "none",
+        "--out",
+        &s(&work.path().join("plain")),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{plain}");
+    assert!(err.contains("(document context: 16 per side)"), "{err}");
+    let (with, without) = (tokens(&err), tokens(&plain));
+    assert!(
+        with > without,
+        "{with} sub-tokens with context, {without} without"
+    );
     let t = read_json(&out.join("tagging.json"));
     assert_eq!(t["document_context"], 16);
     assert_eq!(t["decoding"], "viterbi");
@@ -389,6 +432,26 @@ fn distill_with_attention_and_several_teachers() {
     let out = work.path().join("s");
     let (ok, o, err) = distill(&out, &["--teacher", &s(&t2), "--attention-kd", "1.0"]);
     assert!(ok, "{o}\n{err}");
+    // Each method changes what is minimised: the first epoch's training loss moves with each alone.
+    let loss = |name: &str, extra: &[&str]| {
+        let p = work.path().join(name);
+        let (ok, _, err) = distill(&p, extra);
+        assert!(ok, "{err}");
+        read_json(&p.join("metrics.json"))["history"][0]["training_loss"]
+            .as_f64()
+            .unwrap()
+    };
+    let plain = loss("plain", &[]);
+    let two = loss("two", &["--teacher", &s(&t2)]);
+    let attention = loss("attention", &["--attention-kd", "1.0"]);
+    assert!(
+        (two - plain).abs() > 1e-6,
+        "the second teacher changed nothing: {two} vs {plain}"
+    );
+    assert!(
+        (attention - plain).abs() > 1e-6,
+        "the attention term added nothing: {attention} vs {plain}"
+    );
     let card = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(card.contains("attention + value-relation KL"), "{card}");
     assert!(

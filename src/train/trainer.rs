@@ -201,6 +201,15 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
     if cfg.mixed_precision && main {
         eprintln!("[{}] precision: {}", job.name, precision.name());
     }
+    if main {
+        eprintln!(
+            "[{}] {} training examples, {} sub-tokens (document context: {} per side)",
+            job.name,
+            job.train.len(),
+            lens.iter().sum::<usize>(),
+            cfg.document_context
+        );
+    }
     let mut stopped_early = false;
     // Without a terminal the bar is hidden; print a line every tenth of an epoch instead.
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
