@@ -6,7 +6,9 @@ import json, pathlib, sys
 
 out = pathlib.Path(sys.argv[1])
 rows = []
-for d in sorted(p for p in out.iterdir() if (p / "metrics.json").exists()):
+# Teachers first, then students; each baseline before its variants.
+order = lambda p: (not p.name.startswith("teacher"), p.name not in ("teacher", "student"), p.name)
+for d in sorted((p for p in out.iterdir() if (p / "metrics.json").exists()), key=order):
     m = json.loads((d / "metrics.json").read_text())
     t = m.get("tagging", {})
     dec = {x["decoding"]: x["dev_f1"] for x in t.get("measured", [])}

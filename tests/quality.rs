@@ -32,6 +32,41 @@ fn conll_docs(split: &str, n: usize, dir: &Path) -> std::path::PathBuf {
     p
 }
 
+/// A one-epoch `finetune` of `model` on `train`/`dev` into `out` (1 thread, batch 8), plus `extra`.
+fn finetune(
+    model: &Path,
+    train: &Path,
+    dev: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> (bool, String, String) {
+    let s = |p: &Path| p.display().to_string();
+    let (model, train, dev, out) = (s(model), s(train), s(dev), s(out));
+    let mut args = vec![
+        "finetune",
+        "--model",
+        &model,
+        "--train",
+        &train,
+        "--dev",
+        &dev,
+        "--test",
+        "none",
+        "--out",
+        &out,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+    ];
+    args.extend_from_slice(extra);
+    distilner(&args)
+}
+
 fn words(c: &Corpus) -> Vec<Vec<String>> {
     c.sentences.iter().map(|s| s.words.clone()).collect()
 }
@@ -121,33 +156,13 @@ fn training_with_context_saves_it_and_eval_and_predict_follow() {
     let dev = conll_docs("eng.testa", 40, work.path());
     let out = work.path().join("ctx");
     let s = |p: &Path| p.display().to_string();
-    let (ok, o, err) = distilner(&[
-        "finetune",
-        "--model",
-        &s(m.path()),
-        "--train",
-        &s(&train),
-        "--dev",
-        &s(&dev),
-        "--test",
-        "none",
-        "--out",
-        &s(&out),
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--lr",
-        "1e-3",
-        "--threads",
-        "1",
-        "--device",
-        "cpu",
-        "--context",
-        "16",
-        "--decoding",
-        "viterbi",
-    ]);
+    let (ok, o, err) = finetune(
+        m.path(),
+        &train,
+        &dev,
+        &out,
+        &["--lr", "1e-3", "--context", "16", "--decoding", "viterbi"],
+    );
     assert!(ok, "{o}\n{err}");
     // Training read the neighbours too: more sub-tokens than the same run without context.
     let tokens = |log: &str| -> usize {
@@ -164,27 +179,7 @@ fn training_with_context_saves_it_and_eval_and_predict_follow() {
             .parse()
             .unwrap()
     };
-    let (ok, _, plain) = distilner(&[
-        "finetune",
-        "--model",
-        &s(m.path()),
-        "--train",
-        &s(&train),
-        "--dev",
-        &s(&dev),
-        "--test",
-        "none",
-        "--out",
-        &s(&work.path().join("plain")),
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--threads",
-        "1",
-        "--device",
-        "cpu",
-    ]);
+    let (ok, _, plain) = finetune(m.path(), &train, &dev, &work.path().join("plain"), &[]);
     assert!(ok, "{plain}");
     assert!(err.contains("(document context: 16 per side)"), "{err}");
     let (with, without) = (tokens(&err), tokens(&plain));
@@ -301,27 +296,7 @@ fn viterbi_at_eval_never_outputs_a_forbidden_transition_and_auto_measures() {
     // Without --decoding, a run measures both on dev and keeps Viterbi only if it scored higher.
     let train = conll_subset("eng.train", 60, work.path());
     let out = work.path().join("auto");
-    let (ok, o, err) = distilner(&[
-        "finetune",
-        "--model",
-        m.path().to_str().unwrap(),
-        "--train",
-        train.to_str().unwrap(),
-        "--dev",
-        dev.to_str().unwrap(),
-        "--test",
-        "none",
-        "--out",
-        out.to_str().unwrap(),
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--threads",
-        "1",
-        "--device",
-        "cpu",
-    ]);
+    let (ok, o, err) = finetune(m.path(), &train, &dev, &out, &[]);
     assert!(ok, "{o}\n{err}");
     let t = read_json(&out.join("tagging.json"));
     let f1 = |i: usize| t["measured"][i]["dev_f1"].as_f64().unwrap();
@@ -376,31 +351,13 @@ fn distill_with_attention_and_several_teachers() {
     let s = |p: &Path| p.display().to_string();
     // A second teacher: the tiny model fine-tuned briefly with another seed.
     let t2 = work.path().join("t2");
-    let (ok, _, err) = distilner(&[
-        "finetune",
-        "--model",
-        &s(m.path()),
-        "--train",
-        &s(&train),
-        "--dev",
-        &s(&dev),
-        "--test",
-        "none",
-        "--out",
-        &s(&t2),
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--lr",
-        "1e-3",
-        "--threads",
-        "1",
-        "--device",
-        "cpu",
-        "--seed",
-        "7",
-    ]);
+    let (ok, _, err) = finetune(
+        m.path(),
+        &train,
+        &dev,
+        &t2,
+        &["--lr", "1e-3", "--seed", "7"],
+    );
     assert!(ok, "{err}");
     let distill = |out: &Path, extra: &[&str]| {
         let mut args = vec![

@@ -279,6 +279,24 @@ mod tests {
     }
 
     #[test]
+    fn documents_survive_json_rows_and_shards() {
+        let dir = tempfile::tempdir().unwrap();
+        let row = |t: &str| format!("{{\"tokens\": [\"{t}\"], \"ner_tags\": [\"O\"]}}\n");
+        let shard = |name: &str, rows: &[&str]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, rows.iter().map(|r| row(r)).collect::<String>()).unwrap();
+            p
+        };
+        // Shard 1: a sentence before any marker, then a document of two; shard 2: one document.
+        let a = shard("a.jsonl", &["x", "-DOCSTART-", "y", "z"]);
+        let b = shard("b.jsonl", &["-DOCSTART-", "u", "v"]);
+        let c = read_files(&[a, b], "d", None, &ReadOptions::default()).unwrap();
+        assert_eq!(c.sentences.len(), 5);
+        assert_eq!(c.doc_starts, vec![1, 3]);
+        assert_eq!(c.documents(), vec![0..1, 1..3, 3..5]);
+    }
+
+    #[test]
     fn disagreeing_splits_are_reported() {
         let train = corpus(&["B-PER", "O"], Some(&["O", "B-PER", "I-PER"]));
         let same = corpus(&["B-PER"], Some(&["O", "B-PER", "I-PER"]));
