@@ -142,10 +142,10 @@ impl Objective for Combined<'_> {
         let want = self.teacher_wants();
         let t = tch::no_grad(|| teacher.forward_with(&batch.ids, &batch.mask, false, want));
         if let Some(h) = &self.hidden {
-            loss = loss + h.term(out, &t, batch);
+            loss += h.term(out, &t, batch);
         }
         if let Some(a) = &self.attention {
-            loss = loss + a.term(out, &t, batch);
+            loss += a.term(out, &t, batch);
         }
         loss
     }

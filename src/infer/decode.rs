@@ -128,9 +128,9 @@ pub fn viterbi(scores: &[Vec<f32>], tr: &Transitions) -> Vec<usize> {
         let mut next = vec![f64::NEG_INFINITY; n];
         let mut from = vec![0; n];
         for j in 0..n {
-            for i in 0..n {
-                if tr.follow[i][j] && best[i] > next[j] {
-                    next[j] = best[i];
+            for (i, &b) in best.iter().enumerate() {
+                if tr.follow[i][j] && b > next[j] {
+                    next[j] = b;
                     from[j] = i;
                 }
             }

@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn context_surrounds_the_sentence_and_carries_no_word_ids() {
         let encs: Vec<Encoding> = (0..3).map(|s| enc(s, 3)).collect();
-        let ws = document_windows(&encs, &[0..3], spec(32, 2));
+        let ws = document_windows(&encs, std::slice::from_ref(&(0..3)), spec(32, 2));
         assert_eq!(ws.len(), 3);
         assert_eq!(
             ws[1].input_ids,
@@ -130,7 +130,7 @@ mod tests {
             ]
         );
         // Without context, the plain windows.
-        let plain = document_windows(&encs, &[0..3], spec(32, 0));
+        let plain = document_windows(&encs, std::slice::from_ref(&(0..3)), spec(32, 0));
         assert_eq!(plain[1].input_ids, encs[1].input_ids);
     }
 
@@ -138,7 +138,7 @@ mod tests {
     fn one_side_short_leaves_room_to_the_other() {
         let encs: Vec<Encoding> = (0..2).map(|s| enc(s, 6)).collect();
         // Room for 4 context tokens beside a 6-token sentence: none after, so 4 before.
-        let ws = document_windows(&encs, &[0..2], spec(12, 8));
+        let ws = document_windows(&encs, std::slice::from_ref(&(0..2)), spec(12, 8));
         assert_eq!(ws[1].input_ids.len(), 12);
         assert_eq!(&ws[1].input_ids[1..5], &[1002, 1003, 1004, 1005]);
     }
