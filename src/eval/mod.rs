@@ -4,6 +4,7 @@ pub mod dataset;
 pub mod entities;
 pub mod metrics;
 pub mod precision;
+pub mod seqeval;
 pub mod tagging;
 
 pub use metrics::{score, Mode, Prf, Report};

@@ -23,6 +23,15 @@ impl Decoding {
             Decoding::Viterbi => "viterbi",
         }
     }
+
+    /// `argmax` or `viterbi`, any case.
+    pub fn parse(s: &str) -> Option<Decoding> {
+        match s.to_ascii_lowercase().as_str() {
+            "argmax" => Some(Decoding::Argmax),
+            "viterbi" => Some(Decoding::Viterbi),
+            _ => None,
+        }
+    }
 }
 
 /// Which labels may start and end a sequence and which may follow which (`follow[prev][next]`).

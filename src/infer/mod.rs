@@ -2,6 +2,7 @@
 pub mod aggregate;
 pub mod decode;
 pub mod label;
+pub mod load;
 pub mod pipeline;
 pub mod render;
 pub mod tagger;
@@ -9,5 +10,6 @@ pub mod words;
 
 pub use aggregate::Strategy;
 pub use decode::{Decoding, Transitions};
+pub use load::{Tagger, TaggerRequest};
 pub use pipeline::{analyze, entities, predict, prepare, tokens, Prepared};
 pub use tagger::{tag_documents, tag_sentences, TagOptions};

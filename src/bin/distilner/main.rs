@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand};
 
 /// jemalloc for the whole process: with `override_allocator_on_supported_platforms` it also serves
 /// libtorch's own malloc/posix_memalign calls (see Cargo.toml).
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
