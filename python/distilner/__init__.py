@@ -10,6 +10,7 @@ distilner's Rust core (libtorch through tch-rs, the same libtorch as the torch i
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -29,6 +30,8 @@ __all__ = [
     "accuracy_score",
     "classification_report",
     "load_dataset",
+    "finetune",
+    "distill",
 ]
 __version__ = "0.1.0"
 
@@ -269,3 +272,38 @@ def load_dataset(path: str, split: Optional[str] = None, *, tokens_column: Optio
     if not out:
         raise Error(f"{path}: no train, validation or test split could be read:\n" + "\n".join(errors))
     return out
+
+
+# --- training: the CLI's finetune and distill -----------------------------------------------------
+
+def _run(fn, kw: Dict[str, Any], progress) -> Dict[str, Any]:
+    callback = None if progress is None else (lambda event: progress(json.loads(event)))
+    return json.loads(fn(json.dumps(kw, default=os.fspath), callback))
+
+
+def finetune(model: str, *, out: str, progress=None, **options) -> Dict[str, Any]:
+    """``distilner finetune``: fine-tune ``model`` (a directory or cached hub id) into the run
+    directory ``out`` and return its metrics.json as a dict.
+
+    Options are the CLI's, as keyword arguments: data (``dataset``, ``train``, ``dev``, ``test``
+    (``"none"`` skips it), ``train_split``/``dev_split``/``test_split``, ``tokens_column``,
+    ``tags_column``, ``label_names``), ``resume``, and every training setting under its flag name
+    (``epochs``, ``lr``, ``batch_size``, ``seed``, ``patience``, ``context``, ``decoding``,
+    ``threads``, ...) or its config-file name (``learning_rate``, ``early_stopping_patience``, ...).
+    ``progress(event)`` is called with a dict every tenth of an epoch (``event="step"``) and after
+    each epoch's dev evaluation (``event="epoch"``). The GIL is released while the run trains.
+    """
+    return _run(_core.finetune, dict(model=str(model), out=str(out), **options), progress)
+
+
+def distill(teacher: Union[str, Sequence[str]], *, out: str, progress=None,
+            **options) -> Dict[str, Any]:
+    """``distilner distill``: distil ``teacher`` (or several: the KD target is their mean) into a
+    student written to ``out``; returns its metrics.json as a dict. Options as ``finetune``'s, plus
+    the CLI's distillation options: ``student_layers`` ([0, 2, 4] or "0,2,4"), ``student``,
+    ``alpha``, ``temperature``, ``kd_all_tokens``, ``hidden_mse``, ``hidden_layer_map``,
+    ``attention_kd``, ``attention_layers`` ("S:T" or (S, T)), ``label_map``, ``min_teacher_f1``,
+    ``transfer``.
+    """
+    t = [str(teacher)] if isinstance(teacher, (str, os.PathLike)) else [str(x) for x in teacher]
+    return _run(_core.distill, dict(teacher=t, out=str(out), **options), progress)

@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 
@@ -48,3 +48,9 @@ class Tagger:
 def load_dataset(path: str, split: Optional[str] = None, *, tokens_column: Optional[str] = None,
                  tags_column: Optional[str] = None,
                  label_names: Optional[Sequence[str]] = None) -> Dict[str, Any]: ...
+
+def finetune(model: str, *, out: str, progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+             **options: Any) -> Dict[str, Any]: ...
+def distill(teacher: Union[str, Sequence[str]], *, out: str,
+            progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+            **options: Any) -> Dict[str, Any]: ...

@@ -10,6 +10,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::sync::Mutex;
 
+mod train;
+
 create_exception!(
     _core,
     Error,
@@ -23,11 +25,11 @@ create_exception!(
     "The dataset has no split of that name."
 );
 
-fn err(e: impl std::fmt::Display) -> PyErr {
+pub(crate) fn err(e: impl std::fmt::Display) -> PyErr {
     Error::new_err(e.to_string())
 }
 
-fn anyhow_err(e: anyhow::Error) -> PyErr {
+pub(crate) fn anyhow_err(e: anyhow::Error) -> PyErr {
     Error::new_err(format!("{e:#}"))
 }
 
@@ -235,6 +237,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prfs, m)?)?;
     m.add_function(wrap_pyfunction!(report_text, m)?)?;
     m.add_function(wrap_pyfunction!(read_split, m)?)?;
+    m.add_function(wrap_pyfunction!(train::finetune, m)?)?;
+    m.add_function(wrap_pyfunction!(train::distill, m)?)?;
     m.add_class::<PyTagger>()?;
     Ok(())
 }

@@ -47,7 +47,14 @@ pub struct DistillArgs {
     pub transfer: Vec<PathBuf>,
     /// The torchrun group, when started by torchrun.
     pub dist: Option<std::sync::Arc<crate::train::dist::Dist>>,
+    /// Told as the run goes (the Python package's callback); None from the CLI.
+    pub progress: Option<crate::train::ProgressFn>,
 }
+
+/// Defaults of the options every shell (CLI, Python) exposes, kept here so they agree.
+pub const DEFAULT_ALPHA: f64 = 0.5;
+pub const DEFAULT_TEMPERATURE: f64 = 2.0;
+pub const DEFAULT_MIN_TEACHER_F1: f64 = 0.1;
 
 /// The run's report; `None` on ranks other than 0, which write nothing.
 pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
@@ -319,6 +326,7 @@ pub fn run(a: DistillArgs) -> Result<Option<RunReport>> {
         exit_after_step: a.exit_after_step,
         hang_after_step: a.hang_after_step,
         dist,
+        progress: a.progress.as_ref(),
     })?;
     if !main {
         return Ok(None);

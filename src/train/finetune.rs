@@ -18,6 +18,8 @@ pub struct FinetuneArgs {
     pub hang_after_step: Option<usize>,
     /// The torchrun group, when started by torchrun.
     pub dist: Option<std::sync::Arc<Dist>>,
+    /// Told as the run goes (the Python package's callback); None from the CLI.
+    pub progress: Option<super::ProgressFn>,
 }
 
 /// Labels of a corpus, IOB2 (`O`, then `B-`/`I-` per type).
@@ -108,6 +110,7 @@ pub fn run(a: FinetuneArgs) -> Result<Option<RunReport>> {
         exit_after_step: a.exit_after_step,
         hang_after_step: a.hang_after_step,
         dist,
+        progress: a.progress.as_ref(),
     })?;
     if !main {
         return Ok(None);

@@ -6,11 +6,13 @@ pub mod config;
 pub mod dist;
 pub mod finetune;
 pub mod optim;
+pub mod progress;
 pub mod state;
 pub mod trainer;
 
 pub use batches::{prepare, prepare_splits, Batch, Example};
 pub use config::TrainConfig;
+pub use progress::{Progress, ProgressFn};
 pub use trainer::{train, EpochLog, Parallel, TrainOutcome};
 
 use crate::model::{Output, Want};

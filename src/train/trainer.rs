@@ -69,6 +69,8 @@ pub struct TrainJob<'a> {
     pub hang_after_step: Option<usize>,
     /// The torchrun group this process trains in, if any.
     pub dist: Option<&'a Dist>,
+    /// Told every tenth of an epoch and at each epoch's end (rank 0 only).
+    pub progress: Option<&'a super::ProgressFn>,
 }
 
 /// What a resumed run must share with the saved one: the job, the hyperparameters and the exact
@@ -300,6 +302,18 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
             }
             pb.set_position((b + 1) as u64);
             pb.set_message(format!("loss {:.4}{last_f1}", loss_sum / loss_n as f64));
+            if main && (b + 1) % (batches.len() / 10).max(1) == 0 {
+                if let Some(p) = job.progress {
+                    p(&super::Progress::Step {
+                        job: job.name.to_string(),
+                        epoch: st.epoch + 1,
+                        epochs: cfg.epochs,
+                        batch: b + 1,
+                        batches: batches.len(),
+                        loss: loss_sum / loss_n as f64,
+                    });
+                }
+            }
             if main && !tty && (b + 1) % (batches.len() / 10).max(1) == 0 {
                 let el = t0.elapsed().as_secs_f64();
                 let done_here = (b + 1 - first_batch) as f64;
@@ -381,6 +395,19 @@ pub fn train(job: TrainJob) -> Result<TrainOutcome> {
                 "[{}] epoch {}/{}: train loss {:.4}, dev loss {:.4}, dev P {:.4} R {:.4} F1 {:.4}, acc {:.4} ({:.0}s training so far)",
                 job.name, log.epoch, cfg.epochs, log.training_loss, dev_loss, log.precision, log.recall, log.f1, log.accuracy, st.train_seconds
             );
+        }
+        if let (true, Some(p)) = (main, job.progress) {
+            p(&super::Progress::Epoch {
+                job: job.name.to_string(),
+                epoch: log.epoch,
+                epochs: cfg.epochs,
+                train_loss: log.training_loss,
+                dev_loss,
+                dev_precision: log.precision,
+                dev_recall: log.recall,
+                dev_f1: log.f1,
+                seconds: st.train_seconds,
+            });
         }
         st.history.push(log.clone());
         if log.f1 > st.best_f1 {

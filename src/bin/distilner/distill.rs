@@ -2,7 +2,9 @@
 use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
-use distilner::distill::run::{run as distill, DistillArgs};
+use distilner::distill::run::{
+    run as distill, DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
+};
 use distilner::model::student::parse_layers;
 use std::path::PathBuf;
 
@@ -25,10 +27,10 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Weight of the KD term: loss = α·KL·T² + (1−α)·CE.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = DEFAULT_ALPHA)]
     pub alpha: f64,
     /// Softmax temperature T.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
     pub temperature: f64,
     /// KL over every real sub-token instead of the labelled (first) ones.
     #[arg(long)]
@@ -50,7 +52,7 @@ pub struct Args {
     #[arg(long)]
     pub label_map: Option<String>,
     /// Refuse a teacher whose dev F1 through distilner is below this.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = DEFAULT_MIN_TEACHER_F1)]
     pub min_teacher_f1: f64,
     /// A soft-label transfer set from `distilner label` (directory or Parquet file), trained on
     /// beside the labelled data; repeat for several.
@@ -95,6 +97,7 @@ pub fn run(a: Args) -> Result<()> {
         hang_after_step: g.hang_after_step,
         transfer: a.transfer,
         dist: g.dist,
+        progress: None,
     })?;
     let Some(r) = r else {
         return Ok(()); // not rank 0: rank 0 reports

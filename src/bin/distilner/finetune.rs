@@ -34,6 +34,7 @@ pub fn run(a: Args) -> Result<()> {
         exit_after_step: g.exit_after_step,
         hang_after_step: g.hang_after_step,
         dist: g.dist,
+        progress: None,
     })?;
     let Some(r) = r else {
         return Ok(()); // not rank 0: rank 0 reports

@@ -66,6 +66,7 @@ pub fn run(a: Args) -> Result<()> {
             exit_after_step: None,
             hang_after_step: None,
             dist: g.dist.clone(),
+            progress: None,
         })?;
     }
     if let Some(d) = &g.dist {
@@ -103,6 +104,7 @@ pub fn run(a: Args) -> Result<()> {
         hang_after_step: None,
         transfer: Vec::new(),
         dist: g.dist.clone(),
+        progress: None,
     })?;
     let Some(r) = r else {
         return Ok(()); // not rank 0: rank 0 reports
