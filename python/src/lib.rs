@@ -202,6 +202,9 @@ impl PyTagger {
     }
 }
 
+/// Words per sentence, tags per sentence, document starts, the source as JSON.
+type SplitRows = (Vec<Vec<String>>, Vec<Vec<String>>, Vec<usize>, String);
+
 /// One split read as the CLI reads it: `(tokens, tags, doc_starts, source JSON)`.
 #[pyfunction]
 #[pyo3(signature = (path, split, tokens_column=None, tags_column=None, label_names=None))]
@@ -212,7 +215,7 @@ fn read_split(
     tokens_column: Option<String>,
     tags_column: Option<String>,
     label_names: Option<Vec<String>>,
-) -> PyResult<(Vec<Vec<String>>, Vec<Vec<String>>, Vec<usize>, String)> {
+) -> PyResult<SplitRows> {
     let opts = ReadOptions {
         tokens_column,
         tags_column,
