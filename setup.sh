@@ -11,7 +11,7 @@
 #    maturin and pytest for it;
 #  - .venv-onnx: Optimum's ONNX exporter and ONNX Runtime for `bench --onnxruntime` (a venv of its
 #    own: optimum-onnx 0.1.0 needs transformers 4.x, the main venv has 5.24).
-# A second run does no network work and takes seconds.
+# A second run does no network work (about a minute: maturin relinks the wheel).
 set -euo pipefail
 cd "$(dirname "$0")"
 TORCH_VERSION=2.11.0
