@@ -158,8 +158,10 @@ def classification_report(y_true, y_pred, *, digits: int = 2, suffix: bool = Fal
     t, p = _prepare(y_true, y_pred, suffix)
     strict = mode == "strict" and _scheme_is_iob2(scheme, t)
     zd = _zero_division(zero_division)
+    if not output_dict and zero_division != "warn":
+        return _core.report_text(t, p, strict, digits, zd)
+    names, rows = _core.prfs(t, p, strict, None, zd)  # per type: for the warnings and the dict
     if zero_division == "warn":
-        _, rows = _core.prfs(t, p, strict, None, zd)
         many = len(rows) > 1
         if any(r[4][0] for r in rows):
             _warn("Precision and F-score are", "predicted", many)
@@ -167,7 +169,6 @@ def classification_report(y_true, y_pred, *, digits: int = 2, suffix: bool = Fal
             _warn("Recall and F-score are", "true", many)
     if not output_dict:
         return _core.report_text(t, p, strict, digits, zd)
-    names, rows = _core.prfs(t, p, strict, None, zd)
 
     def entry(r, plain_support=False, plain_scores=False):
         # seqeval's types: numpy scalars, except where numpy was not involved (averages over no

@@ -38,8 +38,8 @@ fn report(y_true: &[Vec<String>], y_pred: &[Vec<String>], strict: bool) -> PyRes
     score(y_true, y_pred, mode).map_err(err)
 }
 
-fn zero_division(z: u8) -> ZeroDivision {
-    if z == 1 {
+fn zero_division(one: bool) -> ZeroDivision {
+    if one {
         ZeroDivision::One
     } else {
         ZeroDivision::Zero
@@ -70,7 +70,7 @@ fn prfs(
     zero_division_one: bool,
 ) -> PyResult<(Vec<String>, Vec<Row>)> {
     let r = report(&y_true, &y_pred, strict)?;
-    let zd = zero_division(zero_division_one as u8);
+    let zd = zero_division(zero_division_one);
     let avg = match average.as_deref() {
         None => {
             let rows = seqeval::per_type(&r, zd);
@@ -107,7 +107,7 @@ fn report_text(
     zero_division_one: bool,
 ) -> PyResult<String> {
     let r = report(&y_true, &y_pred, strict)?;
-    seqeval::classification_report(&r, digits, zero_division(zero_division_one as u8))
+    seqeval::classification_report(&r, digits, zero_division(zero_division_one))
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
