@@ -111,7 +111,7 @@ fn the_page_highlights_what_predict_returns() {
         .unwrap();
     let predict = |addr: String, text: &'static str| async move {
         let body = serde_json::json!({ "inputs": text }).to_string();
-        let (s, b) = distilner::serve::client::request(&addr, "POST", "/predict", body.as_bytes())
+        let (s, b) = distilner_server::client::request(&addr, "POST", "/predict", body.as_bytes())
             .await
             .unwrap();
         assert_eq!(s, 200);
@@ -123,7 +123,7 @@ fn the_page_highlights_what_predict_returns() {
         let t0 = Instant::now();
         loop {
             if let Ok((200, _)) =
-                distilner::serve::client::request(&addr, "GET", "/health", b"").await
+                distilner_server::client::request(&addr, "GET", "/health", b"").await
             {
                 break;
             }

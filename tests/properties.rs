@@ -1,11 +1,11 @@
 //! Property tests (the CI-sized versions of the fuzz targets): parsers never panic, offsets stay on
 //! char boundaries, IOB1↔IOB2 keeps entities, perfect predictions score 1.
+use distilner::data::chunks::chunks_default;
 use distilner::data::{convert, parse_conll};
-use distilner::eval::entities::chunks_default;
 use distilner::eval::{conlleval, score, Mode};
 use distilner::infer::words::split_words;
-use distilner::serve::request::{parse, Limits};
 use distilner::train::TrainConfig;
+use distilner_server::request::{parse, Limits};
 use proptest::prelude::*;
 
 fn tag() -> impl Strategy<Value = String> {

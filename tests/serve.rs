@@ -4,10 +4,10 @@ mod common;
 use common::*;
 use distilner::infer::{predict, Strategy, TagOptions};
 use distilner::model::{load_dir, Head};
-use distilner::serve::client::request;
-use distilner::serve::request::Limits;
-use distilner::serve::server::router;
-use distilner::serve::ServeOptions;
+use distilner_server::client::request;
+use distilner_server::request::Limits;
+use distilner_server::server::router;
+use distilner_server::ServeOptions;
 use serde_json::Value;
 
 /// Same entities, offsets and words; scores equal up to float rounding (batch composition differs).

@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
         for s in &c.sentences {
             assert_eq!(s.words.len(), s.tags.len());
             let iob2 = distilner::data::convert(&s.tags, true);
-            assert_eq!(distilner::eval::entities::chunks_default(&s.tags), distilner::eval::entities::chunks_default(&iob2));
+            assert_eq!(distilner::data::chunks::chunks_default(&s.tags), distilner::data::chunks::chunks_default(&iob2));
         }
     }
 });

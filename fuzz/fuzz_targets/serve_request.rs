@@ -1,6 +1,6 @@
 #![no_main]
 // The serve request body: every input is a request or a 4xx error.
-use distilner::serve::request::{parse, Limits};
+use distilner_server::request::{parse, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -18,10 +18,14 @@ import numpy as np
 import torch  # noqa: F401  (loads the libtorch the extension links, from the same wheel)
 
 from . import _core
-from ._core import Error
+from ._core import Error, ModelError, PreflightError, SplitNotFound, TrainError
 
 __all__ = [
     "Error",
+    "ModelError",
+    "PreflightError",
+    "SplitNotFound",
+    "TrainError",
     "UndefinedMetricWarning",
     "Tagger",
     "f1_score",

@@ -24,13 +24,44 @@ create_exception!(
     Error,
     "The dataset has no split of that name."
 );
+create_exception!(
+    _core,
+    ModelError,
+    Error,
+    "A model directory that cannot be loaded (config.json, weights, head)."
+);
+create_exception!(
+    _core,
+    PreflightError,
+    Error,
+    "A distillation refused before its first step (labels, scheme, a dead teacher)."
+);
+create_exception!(
+    _core,
+    TrainError,
+    Error,
+    "A training run that stopped (a non-finite loss) or would not start (saved state)."
+);
 
 pub(crate) fn err(e: impl std::fmt::Display) -> PyErr {
     Error::new_err(e.to_string())
 }
 
 pub(crate) fn anyhow_err(e: anyhow::Error) -> PyErr {
-    Error::new_err(format!("{e:#}"))
+    lib_err(e.into())
+}
+
+/// The library's typed error as the matching exception (all subclasses of `distilner.Error`).
+pub(crate) fn lib_err(e: distilner::Error) -> PyErr {
+    use distilner::Error as E;
+    let text = e.to_string();
+    match e {
+        E::Data(DataError::NoSplit { .. }) => SplitNotFound::new_err(text),
+        E::Model(_) => ModelError::new_err(text),
+        E::Preflight(_) => PreflightError::new_err(text),
+        E::Train(_) => TrainError::new_err(text),
+        _ => Error::new_err(text),
+    }
 }
 
 fn report(y_true: &[Vec<String>], y_pred: &[Vec<String>], strict: bool) -> PyResult<Report> {
@@ -157,7 +188,7 @@ impl PyTagger {
             batch_size,
             ..TagOptions::default()
         };
-        let t = py.detach(|| Tagger::load(&req, base)).map_err(anyhow_err)?;
+        let t = py.detach(|| Tagger::load(&req, base)).map_err(lib_err)?;
         Ok(PyTagger {
             labels: t.loaded.model.labels.names().to_vec(),
             precision: t.precision.name().to_string(),
@@ -236,6 +267,9 @@ fn read_split(
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Error", m.py().get_type::<Error>())?;
     m.add("SplitNotFound", m.py().get_type::<SplitNotFound>())?;
+    m.add("ModelError", m.py().get_type::<ModelError>())?;
+    m.add("PreflightError", m.py().get_type::<PreflightError>())?;
+    m.add("TrainError", m.py().get_type::<TrainError>())?;
     m.add_function(wrap_pyfunction!(accuracy, m)?)?;
     m.add_function(wrap_pyfunction!(prfs, m)?)?;
     m.add_function(wrap_pyfunction!(report_text, m)?)?;

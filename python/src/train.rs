@@ -1,6 +1,6 @@
 //! `distilner.finetune(...)` / `distilner.distill(...)`: keyword arguments (as JSON) → the library's
 //! run arguments, with the CLI's option names and defaults; the run's metrics.json comes back.
-use crate::{anyhow_err, err};
+use crate::{anyhow_err, err, lib_err};
 use distilner::data::{DataRef, ReadOptions, Splits};
 use distilner::distill::run::{
     run as distill_run, DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
@@ -132,7 +132,7 @@ pub fn finetune(
         dist: None,
         progress: progress.map(callback),
     };
-    py.detach(|| finetune_run(args)).map_err(anyhow_err)?;
+    py.detach(|| finetune_run(args)).map_err(lib_err)?;
     metrics(&out)
 }
 
@@ -193,6 +193,6 @@ pub fn distill(
         dist: None,
         progress: progress.map(callback),
     };
-    py.detach(|| distill_run(args)).map_err(anyhow_err)?;
+    py.detach(|| distill_run(args)).map_err(lib_err)?;
     metrics(&out)
 }

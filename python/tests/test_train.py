@@ -39,3 +39,21 @@ def test_finetune_from_python_and_option_errors(tiny_bert, trained_student, tmp_
                            dev=str(d / "dev.conll"), epochz=2)
     with pytest.raises(distilner.Error, match="dataset"):
         distilner.finetune(str(tiny_bert), out=tmp_path / "y")
+
+
+def test_failures_raise_typed_exceptions(tiny_bert, trained_student, tmp_path):
+    d = trained_student.parent
+    data = dict(train=str(d / "train.conll"), dev=str(d / "dev.conll"), test="none", threads=1)
+    # A teacher below --min-teacher-f1 is refused before any step, as a PreflightError.
+    with pytest.raises(distilner.PreflightError, match="min-teacher-f1"):
+        distilner.distill(str(d / "teacher"), out=tmp_path / "dead", min_teacher_f1=1.01, **data)
+    # A directory with a previous run's state is refused unless resumed, as a TrainError.
+    with pytest.raises(distilner.TrainError, match="--resume"):
+        distilner.distill(str(d / "teacher"), out=d / "run", student_layers=[0], epochs=1,
+                          min_teacher_f1=0, **data)
+    # A model directory without weights, as a ModelError; all are distilner.Error.
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "config.json").write_text('{"model_type": "bert"}')
+    with pytest.raises(distilner.ModelError, match="model.safetensors"):
+        distilner.Tagger(str(tmp_path / "empty"))
+    assert issubclass(distilner.PreflightError, distilner.Error)

@@ -1,0 +1,490 @@
+//! `distill`: preflight, teacher-logit cache, student (built from the teacher's layers or given),
+//! KD training, and a report comparing student and teacher. `run` reads as its steps: prepare →
+//! preflight (the teacher) → student → cache (examples and teacher logits) → train → report.
+use super::{preflight, KdObjective, TeacherCache};
+use crate::data::{Corpus, LabelSet, Splits};
+use crate::eval::Mode;
+use crate::evaluate::evaluate;
+use crate::export::report::TeacherSummary;
+use crate::export::{report_kept, write_run_report, Origin, RunReport};
+use crate::infer::tagging::Tagging;
+use crate::infer::TagOptions;
+use crate::model::student::{build_student, default_layers};
+use crate::model::{hub, load_dir, Head, Loaded, TokenClassifier};
+use crate::tokenize::{Example, NerTokenizer};
+use crate::train::dist::Dist;
+use crate::train::finetune::{check_output_dir, corpus_labels, run_device};
+use crate::train::{prepare_splits, trainer, TrainConfig};
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+pub struct DistillArgs {
+    pub teacher: String,
+    /// Further teachers (same tokenizer, labels matched by name): the KD target is the mean of all
+    /// teachers' softened distributions. The student is still built from `teacher`'s layers.
+    pub more_teachers: Vec<String>,
+    /// Weight of the attention-relation term (0 = off).
+    pub attention_kd: f64,
+    /// (student layer, teacher layer) for the attention-relation term (default: last, last).
+    pub attention_layers: Option<(usize, usize)>,
+    /// Student layers taken from the teacher (BERT teacher); ignored with `student`.
+    pub student_layers: Option<Vec<usize>>,
+    /// An existing student checkpoint (dir or hub id) instead of building one.
+    pub student: Option<String>,
+    pub data: Splits,
+    pub out: PathBuf,
+    pub cfg: TrainConfig,
+    pub alpha: f64,
+    pub temperature: f64,
+    pub kd_all_tokens: bool,
+    /// Weight of the hidden-state MSE term (0 = off); needs equal hidden sizes.
+    pub hidden_mse: f64,
+    /// Teacher layer for each student layer in the hidden-state loss (default: the builder's layer map).
+    pub hidden_layer_map: Option<Vec<usize>>,
+    pub label_map: Option<String>,
+    pub min_teacher_f1: f64,
+    pub resume: bool,
+    pub nan_at_step: Option<usize>,
+    pub exit_after_step: Option<usize>,
+    pub hang_after_step: Option<usize>,
+    /// Soft-label transfer sets (`distilner label`) trained on alongside the labelled data.
+    pub transfer: Vec<PathBuf>,
+    /// The torchrun group, when started by torchrun.
+    pub dist: Option<std::sync::Arc<crate::train::dist::Dist>>,
+    /// Told as the run goes (the Python package's callback); None from the CLI.
+    pub progress: Option<crate::train::ProgressFn>,
+}
+
+/// Defaults of the options every shell (CLI, Python) exposes, kept here so they agree.
+pub const DEFAULT_ALPHA: f64 = 0.5;
+pub const DEFAULT_TEMPERATURE: f64 = 2.0;
+pub const DEFAULT_MIN_TEACHER_F1: f64 = 0.1;
+
+/// The run's report; `None` on ranks other than 0, which write nothing.
+pub fn run(a: DistillArgs) -> crate::Result<Option<RunReport>> {
+    let p = prepare(&a)?;
+    let teacher = preflight_teacher(&a, &p)?;
+    let student = student(&a, &p, &teacher)?;
+    let mut teacher = teacher;
+    let cached = cache(&a, &p, &mut teacher, &student)?;
+    let Student {
+        mut model,
+        tokenizer,
+        base,
+        built_layers,
+    } = student;
+    let extra = super::objectives::Extra {
+        hidden_mse: a.hidden_mse,
+        hidden_layer_map: a.hidden_layer_map.clone().or(built_layers),
+        attention_kd: a.attention_kd,
+        attention_layers: a.attention_layers,
+    };
+    let summary = teacher.summary(&a.teacher, cached.teacher_test);
+    let out = {
+        let kd = KdObjective {
+            cache: &cached.cache,
+            alpha: a.alpha,
+            temperature: a.temperature,
+            all_tokens: a.kd_all_tokens,
+        };
+        // The teacher stays loaded only for the losses that run it on each batch.
+        let teacher_model = if extra.needs_teacher() {
+            Some(teacher.loaded.model)
+        } else {
+            drop(teacher.loaded);
+            crate::util::release_free_memory();
+            None
+        };
+        let objective =
+            super::objectives::Combined::new(&kd, teacher_model.as_ref(), &model.config, &extra)?;
+        trainer::train(trainer::TrainJob {
+            name: "distill",
+            model: &mut model,
+            tokenizer: &tokenizer,
+            train: &cached.train,
+            dev: &p.data.dev,
+            dev_examples: &cached.dev,
+            objective: &objective,
+            cfg: &a.cfg,
+            run_dir: &a.out,
+            resume: a.resume,
+            nan_at_step: a.nan_at_step,
+            exit_after_step: a.exit_after_step,
+            hang_after_step: a.hang_after_step,
+            dist: a.dist.as_deref(),
+            progress: a.progress.as_ref(),
+        })?
+    };
+    if !p.main {
+        return Ok(None);
+    }
+    let origin = Origin {
+        what: "a distilled student of",
+        base_model: base,
+        kd: Some(kd_text(&a, &extra, &cached, &summary)),
+        other_teachers: cached.others,
+        teacher: Some(summary),
+        extra_seconds: cached.cache_seconds,
+        data: p.data.summary.clone(),
+    };
+    let report = report_kept(
+        &a.out,
+        &a.cfg,
+        &out,
+        &p.data.dev,
+        p.data.test.as_ref(),
+        origin,
+    )?;
+    write_run_report(&a.out, &report)?;
+    Ok(Some(report))
+}
+
+/// The options checked, the output directory made, the data read.
+struct Prepared {
+    main: bool,
+    device: tch::Device,
+    data: crate::data::Loaded,
+    data_labels: LabelSet,
+    opt: TagOptions,
+}
+
+fn prepare(a: &DistillArgs) -> Result<Prepared> {
+    a.cfg.validate()?;
+    if !(0.0..=1.0).contains(&a.alpha) || a.temperature <= 0.0 {
+        bail!("--alpha must be in [0, 1] and --temperature positive");
+    }
+    let dist = a.dist.as_deref();
+    let main = dist.is_none_or(|d| d.is_main());
+    if main {
+        check_output_dir(&a.out)?;
+    }
+    tch::set_num_threads(a.cfg.threads as i32);
+    let device = run_device(&a.cfg, dist);
+    let data = a
+        .data
+        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
+    let data_labels = corpus_labels(&data.train);
+    Ok(Prepared {
+        main,
+        device,
+        data,
+        data_labels,
+        opt: a.cfg.tag_options(),
+    })
+}
+
+/// The teacher as preflight accepted it.
+struct Teacher {
+    loaded: Loaded,
+    /// How it is scored: as it is meant to be applied (its own context and decoding).
+    opt: TagOptions,
+    dev_f1: f64,
+}
+
+impl Teacher {
+    fn summary(&self, name: &str, test_f1: Option<f64>) -> TeacherSummary {
+        TeacherSummary {
+            name: name.to_string(),
+            layers: self.loaded.model.config.layers,
+            parameters: self.loaded.model.num_parameters(),
+            dev_f1: self.dev_f1,
+            test_f1: test_f1.unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// Rank 0 scores `t` on dev and tells the others (one process: itself).
+fn dev_f1(
+    t: &Loaded,
+    dev: &Corpus,
+    opt: &TagOptions,
+    main: bool,
+    dist: Option<&Dist>,
+) -> Result<f64> {
+    let f1 = if main {
+        evaluate(&t.model, &t.tokenizer, dev, opt, Mode::Default)?
+            .0
+            .f1
+    } else {
+        0.0
+    };
+    match dist {
+        Some(d) => Ok(d
+            .broadcast_json(serde_json::json!(f1))?
+            .as_f64()
+            .unwrap_or(f64::NAN)),
+        None => Ok(f1),
+    }
+}
+
+/// Preflight: labels by name, scheme, the teacher's own dev F1 (with and without a label map).
+fn preflight_teacher(a: &DistillArgs, p: &Prepared) -> Result<Teacher> {
+    let dist = a.dist.as_deref();
+    let tdir = hub::resolve(&a.teacher)?;
+    let mut teacher = load_dir(&tdir, Head::Keep, p.device)?;
+    let own_labels = teacher.model.labels.clone();
+    if let Some(m) = &a.label_map {
+        teacher.model.labels =
+            preflight::rename(&teacher.model.labels, &preflight::parse_label_map(m)?);
+    }
+    preflight::check_labels(&p.data_labels, &teacher.model.labels)?;
+    let scheme = preflight::check_scheme(&p.data.train, &teacher.model.labels)?;
+    let opt = Tagging::load(&tdir)?.map_or(p.opt, |t| t.apply(p.opt));
+    let t_dev_f1 = dev_f1(&teacher, &p.data.dev, &opt, p.main, dist)?;
+    if p.main {
+        eprintln!(
+            "[preflight] labels mapped by name:\n{}[preflight] data scheme {scheme} (trained as IOB2); teacher dev F1 {:.4}",
+            preflight::mapping_table(&p.data_labels, &teacher.model.labels),
+            t_dev_f1
+        );
+    }
+    if a.label_map.is_some() && preflight::check_labels(&p.data_labels, &own_labels).is_ok() {
+        // The teacher's own names already cover the data: score it without the map too. A map that
+        // lowers its dev F1 renames labels by position (the seed card's mistake).
+        let mapped = std::mem::replace(&mut teacher.model.labels, own_labels.clone());
+        let own = dev_f1(&teacher, &p.data.dev, &opt, p.main, dist)?;
+        teacher.model.labels = mapped;
+        preflight::check_label_map_gain(own, t_dev_f1, &own_labels, &teacher.model.labels)?;
+    }
+    preflight::check_teacher_f1(
+        t_dev_f1,
+        a.min_teacher_f1,
+        &p.data_labels,
+        &teacher.model.labels,
+    )?;
+    Ok(Teacher {
+        loaded: teacher,
+        opt,
+        dev_f1: t_dev_f1,
+    })
+}
+
+struct Student {
+    model: TokenClassifier,
+    tokenizer: NerTokenizer,
+    /// The card's base model: the given student, or the teacher it was built from.
+    base: String,
+    /// The teacher layers a built student starts from.
+    built_layers: Option<Vec<usize>>,
+}
+
+/// The student: the given checkpoint (a head in the data's label order), or a DistilBERT-layout
+/// one built from the teacher's layers.
+fn student(a: &DistillArgs, p: &Prepared, teacher: &Teacher) -> Result<Student> {
+    let t = &teacher.loaded;
+    tch::manual_seed(a.cfg.seed as i64);
+    match &a.student {
+        Some(s) => {
+            let l = load_dir(
+                &hub::resolve(s)?,
+                // A new head is laid out in the data's label order, never the teacher's: the student
+                // must not depend on how the teacher happens to number its labels.
+                Head::ForLabels(&p.data_labels),
+                p.device,
+            )?;
+            if l.tokenizer.inner.get_vocab(true) != t.tokenizer.inner.get_vocab(true) {
+                bail!("the student's vocabulary differs from the teacher's; distillation needs the same tokenizer");
+            }
+            Ok(Student {
+                model: l.model,
+                tokenizer: l.tokenizer,
+                base: s.clone(),
+                built_layers: None,
+            })
+        }
+        None => {
+            let layers = a
+                .student_layers
+                .clone()
+                .unwrap_or_else(|| default_layers(t.model.config.layers as usize));
+            if p.main {
+                eprintln!("[distill] student: DistilBERT layout from teacher layers {layers:?}");
+            }
+            Ok(Student {
+                model: build_student(&t.model, &layers)?,
+                tokenizer: t.tokenizer.clone(),
+                base: a.teacher.clone(),
+                built_layers: Some(layers),
+            })
+        }
+    }
+}
+
+/// The examples and every teacher's logits over them, cached once.
+struct Cached {
+    train: Vec<Example>,
+    dev: Vec<Example>,
+    cache: TeacherCache,
+    others: Vec<TeacherSummary>,
+    cache_seconds: f64,
+    /// The card's words for the transfer set, when there is one.
+    transfer_text: String,
+    teacher_test: Option<f64>,
+}
+
+/// Examples for the student's windows, the teacher's test F1 (fp32), then the teachers' logits in the
+/// run's precision (plus a transfer set's).
+fn cache(
+    a: &DistillArgs,
+    p: &Prepared,
+    teacher: &mut Teacher,
+    student: &Student,
+) -> Result<Cached> {
+    let dist = a.dist.as_deref();
+    let (train_c, dev_c, test_c) = (&p.data.train, &p.data.dev, p.data.test.as_ref());
+    let t = &mut teacher.loaded;
+    let col_map = preflight::check_labels(&student.model.labels, &t.model.labels)?;
+    let win = p.opt.fit(&student.model).fit(&t.model);
+    let (mut train, dev) = prepare_splits(
+        train_c,
+        dev_c,
+        &student.tokenizer,
+        &student.model.labels,
+        &win,
+        a.cfg.label_all_subtokens,
+    )?;
+    let teacher_test = test_c
+        .filter(|_| p.main)
+        .map(|c| evaluate(&t.model, &t.tokenizer, c, &teacher.opt, Mode::Default).map(|r| r.0.f1))
+        .transpose()?;
+    // Reported teacher scores come from fp32 (above); the cache takes the run's precision, as the
+    // student's own products do.
+    t.model.set_inference_precision(a.cfg.precision(p.device))?;
+    let transfer = if a.transfer.is_empty() {
+        None
+    } else {
+        let tr = super::transfer::load(
+            &a.transfer,
+            &student.tokenizer,
+            &student.model.labels,
+            &win,
+            a.cfg.label_all_subtokens,
+            train_c.sentences.len(),
+        )?;
+        if p.main {
+            eprintln!(
+                "[distill] transfer set: {} sentences ({} examples) from {} part(s), trained on beside {} labelled sentences",
+                tr.sentences,
+                tr.examples.len(),
+                tr.files.len(),
+                train_c.sentences.len()
+            );
+        }
+        Some(tr)
+    };
+    let labelled = train.len();
+    if let Some(tr) = &transfer {
+        train.extend(tr.examples.iter().cloned());
+    }
+    if let Some(d) = dist {
+        // Before the cache's collectives, which assume the same examples everywhere.
+        d.agree("data", &crate::train::batches::digest(&train, &dev))?;
+    }
+    let t0 = std::time::Instant::now();
+    let first = TeacherCache::build(
+        &t.model,
+        &train[..labelled],
+        &col_map,
+        t.tokenizer.pad_id,
+        a.cfg.eval_batch_size,
+        dist,
+    )?;
+    let (mut cache, others) = if a.more_teachers.is_empty() {
+        (first, Vec::new())
+    } else {
+        let mut caches = vec![first];
+        let mut others = Vec::new();
+        for name in &a.more_teachers {
+            let (c, summary) = super::ensemble::member_cache(
+                name,
+                &super::ensemble::Member {
+                    student_labels: &student.model.labels,
+                    data_labels: &p.data_labels,
+                    tokenizer: &student.tokenizer,
+                    examples: &train[..labelled],
+                    dev: dev_c,
+                    test: test_c.filter(|_| p.main),
+                    opt: p.opt,
+                    cfg: &a.cfg,
+                    min_teacher_f1: a.min_teacher_f1,
+                    device: p.device,
+                    dist,
+                },
+            )?;
+            if p.main {
+                eprintln!(
+                    "[distill] teacher {name}: dev F1 {:.4}, logits cached",
+                    summary.dev_f1
+                );
+            }
+            caches.push(c);
+            others.push(summary);
+        }
+        (TeacherCache::ensemble(caches, a.temperature), others)
+    };
+    let cache_seconds = t0.elapsed().as_secs_f64();
+    let transfer_text = match transfer {
+        Some(tr) => {
+            let text = format!(
+                "; plus a soft-label transfer set of {} unlabelled sentences ({}), the teacher's top-k probabilities as KD targets and its tags as CE targets",
+                tr.sentences,
+                a.transfer.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+            cache.extend(tr.logits, p.device);
+            text
+        }
+        None => String::new(),
+    };
+    if p.main {
+        eprintln!(
+            "[distill] teacher logits cached for {} examples in {cache_seconds:.1}s ({:.1} MB)",
+            cache.len(),
+            cache.bytes() as f64 / 1e6
+        );
+    }
+    Ok(Cached {
+        train,
+        dev,
+        cache,
+        others,
+        cache_seconds,
+        transfer_text,
+        teacher_test,
+    })
+}
+
+/// The card's account of the objective and the teachers.
+fn kd_text(
+    a: &DistillArgs,
+    extra: &super::objectives::Extra,
+    cached: &Cached,
+    teacher: &TeacherSummary,
+) -> String {
+    let text = format!(
+        "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({:.0} s){}",
+        if a.kd_all_tokens { "all real" } else { "labelled" },
+        extra.describe(),
+        cached.cache_seconds,
+        cached.transfer_text,
+        a = a.alpha,
+        b = 1.0 - a.alpha,
+        t = a.temperature
+    );
+    if cached.others.is_empty() {
+        return text;
+    }
+    let all: Vec<String> = std::iter::once(teacher)
+        .chain(&cached.others)
+        .map(|t| {
+            format!(
+                "{} (dev F1 {:.4}, test F1 {:.4})",
+                t.name, t.dev_f1, t.test_f1
+            )
+        })
+        .collect();
+    format!(
+        "{text}; KD target: the mean of {} teachers' softened distributions: {}",
+        all.len(),
+        all.join(", ")
+    )
+}

@@ -1,0 +1,8 @@
+//! Export stage: the model card (README.md in the seed card's format, true numbers), metrics.json
+//! and PNG learning curves for a run directory.
+pub mod card;
+#[cfg(feature = "plots")]
+pub mod plots;
+pub mod report;
+
+pub use report::{report_kept, write_run_report, Origin, RunReport};

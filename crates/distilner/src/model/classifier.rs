@@ -1,0 +1,190 @@
+//! `BertForTokenClassification` / `DistilBertForTokenClassification`: an encoder plus a linear head.
+use super::config::{Arch, ModelConfig};
+use super::int8::Int8Error;
+use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
+use super::precision::{cast_linear, linear, Precision};
+use super::{bert, distilbert};
+use crate::data::LabelSet;
+use tch::nn;
+use tch::{Device, Kind, Tensor};
+
+pub struct TokenClassifier {
+    pub config: ModelConfig,
+    pub labels: LabelSet,
+    pub vs: nn::VarStore,
+    embeddings: Embeddings,
+    layers: Vec<TransformerLayer>,
+    classifier: nn::Linear,
+    precision: Precision,
+}
+
+/// What a forward pass should collect besides the logits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Want {
+    /// Every layer's hidden states.
+    pub hidden: bool,
+    /// This layer's queries, keys and values.
+    pub qkv_layer: Option<usize>,
+}
+
+/// What a forward pass returns. `hidden_states[0]` is the embedding output, `[i+1]` layer i's output
+/// (collected only when asked for).
+pub struct Output {
+    pub logits: Tensor,
+    pub hidden_states: Vec<Tensor>,
+    /// Queries, keys and values of `Want::qkv_layer`, [batch, heads, seq, head_dim] each.
+    pub qkv: Option<[Tensor; 3]>,
+}
+
+impl TokenClassifier {
+    /// A randomly initialised model (HF's init: normal(0, 0.02), zero biases); load weights after.
+    pub fn new(config: ModelConfig, labels: LabelSet, device: Device) -> Self {
+        let vs = nn::VarStore::new(device);
+        let (names, emb_prefix, layer_prefix) = match config.arch {
+            Arch::Bert => (&bert::LAYER_NAMES, bert::EMBEDDINGS, bert::LAYERS),
+            Arch::DistilBert => (
+                &distilbert::LAYER_NAMES,
+                distilbert::EMBEDDINGS,
+                distilbert::LAYERS,
+            ),
+        };
+        let init_std = config.initializer_range;
+        let d = Dims {
+            hidden: config.hidden,
+            heads: config.heads,
+            intermediate: config.intermediate,
+            eps: config.layer_norm_eps,
+            dropout: config.dropout,
+            attention_dropout: config.attention_dropout,
+            init_std,
+        };
+        let root = vs.root();
+        let embeddings = Embeddings::new(
+            sub(&root, emb_prefix),
+            config.vocab_size,
+            config.max_position,
+            config.type_vocab,
+            &d,
+        );
+        let layers = (0..config.layers)
+            .map(|i| TransformerLayer::new(sub(&root, &format!("{layer_prefix}.{i}")), names, &d))
+            .collect();
+        let classifier = init_linear(
+            &root / "classifier",
+            config.hidden,
+            labels.len() as i64,
+            init_std,
+        );
+        TokenClassifier {
+            config,
+            labels,
+            vs,
+            embeddings,
+            layers,
+            classifier,
+            precision: Precision::Fp32,
+        }
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Run the matrix products in `p` from now on (training keeps fp32 master weights).
+    pub fn set_precision(&mut self, p: Precision) {
+        self.precision = p;
+    }
+
+    /// Inference in `p`: the encoder's linear weights are stored in `p` once (bf16, fp16) or quantized
+    /// and packed once (int8) instead of converted per batch; the head follows bf16/fp16 and stays fp32
+    /// under int8 (it is tiny, and it is where the labels are decided). The model must not be trained or
+    /// saved afterwards.
+    pub fn set_inference_precision(&mut self, p: Precision) -> Result<(), Int8Error> {
+        if p != Precision::Fp32 {
+            for l in &mut self.layers {
+                l.for_inference(p)?;
+            }
+            if matches!(p, Precision::Bf16 | Precision::Fp16) {
+                cast_linear(&mut self.classifier, p.kind());
+            }
+        }
+        self.precision = p;
+        Ok(())
+    }
+
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    pub fn num_parameters(&self) -> i64 {
+        self.vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
+    }
+
+    /// `ids`, `mask`: int64 [batch, seq]; mask 1 for real tokens.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor, train: bool, want_hidden: bool) -> Output {
+        let want = Want {
+            hidden: want_hidden,
+            qkv_layer: None,
+        };
+        self.forward_with(ids, mask, train, want)
+    }
+
+    /// `forward`, collecting what `want` asks for.
+    pub fn forward_with(&self, ids: &Tensor, mask: &Tensor, train: bool, want: Want) -> Output {
+        let want_hidden = want.hidden;
+        let m = mask.to_kind(Kind::Bool).unsqueeze(1).unsqueeze(1);
+        let ck = self.precision.kind();
+        let mut x = self.embeddings.forward_t(ids, train);
+        let mut hidden_states = Vec::new();
+        if want_hidden {
+            hidden_states.push(x.shallow_clone());
+        }
+        let mut qkv = None;
+        for (i, l) in self.layers.iter().enumerate() {
+            let keep = want.qkv_layer == Some(i);
+            let (y, kept) = l.forward_qkv(&x, &m, train, ck, keep);
+            x = y;
+            if keep {
+                qkv = kept;
+            }
+            if want_hidden {
+                hidden_states.push(x.shallow_clone());
+            }
+        }
+        if !want_hidden {
+            hidden_states.push(x.shallow_clone());
+        }
+        let logits = linear(
+            &self.classifier,
+            &super::dropout::dropout(&x, self.config.classifier_dropout, train),
+            ck,
+        )
+        .to_kind(Kind::Float);
+        Output {
+            logits,
+            hidden_states,
+            qkv,
+        }
+    }
+
+    /// Mean cross-entropy over positions whose label is not -100 (as HF computes `loss`).
+    pub fn loss(logits: &Tensor, labels: &Tensor) -> Tensor {
+        Self::loss_with(logits, labels, tch::Reduction::Mean)
+    }
+
+    /// Cross-entropy summed over labelled sub-tokens (a shard's part of a global batch's mean).
+    pub fn loss_sum(logits: &Tensor, labels: &Tensor) -> Tensor {
+        Self::loss_with(logits, labels, tch::Reduction::Sum)
+    }
+
+    fn loss_with(logits: &Tensor, labels: &Tensor, r: tch::Reduction) -> Tensor {
+        let n = logits.size()[2];
+        logits
+            .view([-1, n])
+            .cross_entropy_loss::<Tensor>(&labels.view([-1]), None, r, -100, 0.0)
+    }
+}

@@ -1,7 +1,0 @@
-//! Export stage: the model card (README.md in the seed card's format, true numbers), metrics.json
-//! and PNG learning curves for a run directory.
-pub mod card;
-pub mod plots;
-pub mod report;
-
-pub use report::{report_kept, write_run_report, Origin, RunReport};

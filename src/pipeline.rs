@@ -1,0 +1,174 @@
+//! `distilner run`: the main job on the embedded default — fine-tune the teacher (MiniLM), distil a
+//! 3-layer DistilBERT-layout student, and print teacher vs student on the test split.
+use crate::data_flags::DataFlags;
+use crate::train_flags::TrainFlags;
+use anyhow::Result;
+use distilner::distill::run::{run as distill, DistillArgs};
+use distilner::evaluate::precision::measure;
+use distilner::model::student::parse_layers;
+use distilner::train::finetune::{run as finetune, FinetuneArgs};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Teacher backbone (directory or HF id).
+    #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
+    model: String,
+    #[command(flatten)]
+    data: DataFlags,
+    /// Output root: teacher/ and student/ run directories go inside.
+    #[arg(long, default_value = "runs/default")]
+    out: PathBuf,
+    #[arg(long, default_value = "0,2,4")]
+    student_layers: String,
+    /// Student epochs. Default 6 (twice the teacher's 3): with 3 the student kept 97.9% of the teacher's
+    /// test F1 (bench/RESULTS.md); a 3-layer student has more to learn from the soft targets.
+    #[arg(long, default_value_t = 6)]
+    student_epochs: usize,
+    /// Refuse to distil a teacher whose dev F1 is below this (see `distill --help`).
+    #[arg(long, default_value_t = 0.1)]
+    min_teacher_f1: f64,
+    /// Reuse a finished teacher run in OUT/teacher instead of training it again.
+    #[arg(long)]
+    reuse_teacher: bool,
+    #[command(flatten)]
+    flags: TrainFlags,
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::metadata(p.join("model.safetensors"))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let cfg = a.flags.resolve()?;
+    let g = a.flags.group(&cfg)?;
+    let splits = a.data.splits();
+    if splits.test.is_none() {
+        anyhow::bail!(
+            "the main job ends with a test report; give it a test split (--test or --test-split)"
+        );
+    };
+    let tdir = a.out.join("teacher");
+    let sdir = a.out.join("student");
+    let t0 = std::time::Instant::now();
+    let teacher_done = a.reuse_teacher && tdir.join("metrics.json").exists();
+    if !teacher_done {
+        eprintln!("== 1/3 fine-tune the teacher ({}) ==", a.model);
+        finetune(FinetuneArgs {
+            model: a.model.clone(),
+            data: splits.clone(),
+            out: tdir.clone(),
+            cfg: cfg.clone(),
+            resume: g.resume,
+            nan_at_step: None,
+            exit_after_step: None,
+            hang_after_step: None,
+            dist: g.dist.clone(),
+            progress: None,
+        })?;
+    }
+    if let Some(d) = &g.dist {
+        // Every rank loads the teacher rank 0 has just written (one node, or --out on a shared
+        // filesystem).
+        d.barrier()?;
+    }
+    distilner::util::release_free_memory();
+    eprintln!(
+        "== 2/3 distil the student (teacher layers {}) ==",
+        a.student_layers
+    );
+    let mut scfg = cfg.clone();
+    scfg.epochs = a.student_epochs;
+    let r = distill(DistillArgs {
+        teacher: tdir.to_string_lossy().to_string(),
+        more_teachers: Vec::new(),
+        attention_kd: 0.0,
+        attention_layers: None,
+        student_layers: Some(parse_layers(&a.student_layers, usize::MAX)?),
+        student: None,
+        data: splits.clone(),
+        out: sdir.clone(),
+        cfg: scfg,
+        alpha: 0.5,
+        temperature: 2.0,
+        kd_all_tokens: false,
+        hidden_mse: 0.0,
+        hidden_layer_map: None,
+        label_map: None,
+        min_teacher_f1: a.min_teacher_f1,
+        resume: g.resume,
+        nan_at_step: None,
+        exit_after_step: None,
+        hang_after_step: None,
+        transfer: Vec::new(),
+        dist: g.dist.clone(),
+        progress: None,
+    })?;
+    let Some(r) = r else {
+        return Ok(()); // not rank 0: rank 0 reports
+    };
+    eprintln!("== 3/3 test report ==");
+    let t = r.teacher.as_ref().expect("teacher summary");
+    let s_f1 = r.test.as_ref().map(|x| x.f1).unwrap_or(f64::NAN);
+    // Every precision this device runs, scored and timed on dev; the choice (the fastest within
+    // 0.3 dev F1 points of fp32) is saved beside each model for `--precision auto`.
+    let device = tch::Device::cuda_if_available();
+    tch::set_num_threads(cfg.threads as i32);
+    let dev = splits.dev.load(&splits.read)?;
+    let (tc, sc) = (measure(&tdir, &dev, device)?, measure(&sdir, &dev, device)?);
+    tc.save(&tdir)?;
+    sc.save(&sdir)?;
+    let precisions: Vec<&str> = tc.measured.iter().map(|m| m.precision.as_str()).collect();
+    let speeds: Vec<(f64, f64)> = tc
+        .measured
+        .iter()
+        .zip(&sc.measured)
+        .map(|(t, s)| (t.sentences_per_s, s.sentences_per_s))
+        .collect();
+    let head: String = precisions
+        .iter()
+        .map(|p| format!(" dev sentences/s (batch 32, {p}) |"))
+        .collect();
+    println!("| model | layers | parameters | size on disk | test F1 |{head}");
+    println!("|---|---|---|---|---|{}", "---|".repeat(precisions.len()));
+    let cols = |f: &dyn Fn(&(f64, f64)) -> f64| -> String {
+        speeds.iter().map(|x| format!(" {:.0} |", f(x))).collect()
+    };
+    println!(
+        "| teacher | {} | {} | {:.1} MB | {:.4} |{}",
+        t.layers,
+        t.parameters,
+        dir_size(&tdir) as f64 / 1e6,
+        t.test_f1,
+        cols(&|x| x.0)
+    );
+    println!(
+        "| student | {} | {} | {:.1} MB | {:.4} |{}",
+        r.layers,
+        r.parameters,
+        dir_size(&sdir) as f64 / 1e6,
+        s_f1,
+        cols(&|x| x.1)
+    );
+    let speed = |c: &distilner::infer::precision::PrecisionChoice| {
+        c.measured
+            .iter()
+            .find(|m| m.precision == c.chosen)
+            .map_or(f64::NAN, |m| m.sentences_per_s)
+    };
+    println!(
+        "--precision auto (saved in precision.json): teacher {}, student {} ({})",
+        tc.chosen, sc.chosen, sc.rule
+    );
+    println!(
+        "student keeps {:.1}% of the teacher's test F1 at {:.2}x its speed (each in its auto precision); total {:.1} min. Runs: {} and {}",
+        100.0 * s_f1 / t.test_f1,
+        speed(&sc) / speed(&tc),
+        t0.elapsed().as_secs_f64() / 60.0,
+        tdir.display(),
+        sdir.display()
+    );
+    Ok(())
+}
