@@ -63,9 +63,8 @@ pub const DEFAULT_MIN_TEACHER_F1: f64 = 0.1;
 /// The run's report; `None` on ranks other than 0, which write nothing.
 pub fn run(a: DistillArgs) -> crate::Result<Option<RunReport>> {
     let p = prepare(&a)?;
-    let teacher = preflight_teacher(&a, &p)?;
+    let mut teacher = preflight_teacher(&a, &p)?;
     let student = student(&a, &p, &teacher)?;
-    let mut teacher = teacher;
     let cached = cache(&a, &p, &mut teacher, &student)?;
     let Student {
         mut model,
