@@ -3,9 +3,10 @@ use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
 use distilner::distill::run::{
-    run as distill, DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
+    DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
 };
 use distilner::model::student::parse_layers;
+use distilner::pipeline::distill;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -92,9 +93,7 @@ pub fn run(a: Args) -> Result<()> {
         label_map: a.label_map,
         min_teacher_f1: a.min_teacher_f1,
         resume: g.resume,
-        nan_at_step: a.flags.inject_nan_at_step,
-        exit_after_step: g.exit_after_step,
-        hang_after_step: g.hang_after_step,
+        faults: g.faults,
         transfer: a.transfer,
         dist: g.dist,
         progress: None,

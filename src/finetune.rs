@@ -2,7 +2,8 @@
 use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
-use distilner::train::finetune::{run as finetune, FinetuneArgs};
+use distilner::pipeline::finetune;
+use distilner::train::finetune::FinetuneArgs;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -30,9 +31,7 @@ pub fn run(a: Args) -> Result<()> {
         out: a.out.clone(),
         cfg,
         resume: g.resume,
-        nan_at_step: a.flags.inject_nan_at_step,
-        exit_after_step: g.exit_after_step,
-        hang_after_step: g.hang_after_step,
+        faults: g.faults,
         dist: g.dist,
         progress: None,
     })?;

@@ -3,10 +3,12 @@
 use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
-use distilner::distill::run::{run as distill, DistillArgs};
+use distilner::distill::run::DistillArgs;
 use distilner::evaluate::precision::measure;
 use distilner::model::student::parse_layers;
-use distilner::train::finetune::{run as finetune, FinetuneArgs};
+use distilner::pipeline::{distill, finetune};
+use distilner::train::finetune::FinetuneArgs;
+use distilner::train::Faults;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -62,9 +64,7 @@ pub fn run(a: Args) -> Result<()> {
             out: tdir.clone(),
             cfg: cfg.clone(),
             resume: g.resume,
-            nan_at_step: None,
-            exit_after_step: None,
-            hang_after_step: None,
+            faults: Faults::NONE,
             dist: g.dist.clone(),
             progress: None,
         })?;
@@ -99,9 +99,7 @@ pub fn run(a: Args) -> Result<()> {
         label_map: None,
         min_teacher_f1: a.min_teacher_f1,
         resume: g.resume,
-        nan_at_step: None,
-        exit_after_step: None,
-        hang_after_step: None,
+        faults: Faults::NONE,
         transfer: Vec::new(),
         dist: g.dist.clone(),
         progress: None,

@@ -1,7 +1,7 @@
 //! Training flags shared by `finetune`, `distill` and `run`: a TOML config, then flags on top.
 use anyhow::Result;
 use distilner::train::dist::Dist;
-use distilner::train::TrainConfig;
+use distilner::train::{Faults, TrainConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -83,8 +83,9 @@ pub struct Group {
     pub dist: Option<Arc<Dist>>,
     /// `--resume`, or a group torchrun restarted (it continues from the last saved state).
     pub resume: bool,
-    pub exit_after_step: Option<usize>,
-    pub hang_after_step: Option<usize>,
+    /// The hidden fault-injection flags (tests); under torchrun, the kill and the hang go to the
+    /// last rank on the group's first attempt only.
+    pub faults: Faults,
 }
 
 impl TrainFlags {
@@ -95,8 +96,11 @@ impl TrainFlags {
             return Ok(Group {
                 dist: None,
                 resume: self.resume,
-                exit_after_step: self.exit_after_step,
-                hang_after_step: None,
+                faults: Faults {
+                    nan_at_step: self.inject_nan_at_step,
+                    exit_after_step: self.exit_after_step,
+                    hang_after_step: None,
+                },
             });
         };
         // The same command on every rank, or a refusal naming the first difference.
@@ -112,8 +116,11 @@ impl TrainFlags {
         }
         Ok(Group {
             resume: self.resume || l.restart_count > 0,
-            exit_after_step: self.exit_after_step.filter(|_| faulty),
-            hang_after_step: self.hang_after_step.filter(|_| faulty),
+            faults: Faults {
+                nan_at_step: self.inject_nan_at_step,
+                exit_after_step: self.exit_after_step.filter(|_| faulty),
+                hang_after_step: self.hang_after_step.filter(|_| faulty),
+            },
             dist,
         })
     }

@@ -47,10 +47,6 @@ pub(crate) fn err(e: impl std::fmt::Display) -> PyErr {
     Error::new_err(e.to_string())
 }
 
-pub(crate) fn anyhow_err(e: anyhow::Error) -> PyErr {
-    lib_err(e.into())
-}
-
 /// The library's typed error as the matching exception (all subclasses of `distilner.Error`).
 pub(crate) fn lib_err(e: distilner::Error) -> PyErr {
     use distilner::Error as E;
@@ -205,7 +201,7 @@ impl PyTagger {
         strategy: String,
     ) -> PyResult<String> {
         let strategy: Strategy = strategy.parse().map_err(err)?;
-        py.detach(|| {
+        py.detach(|| -> distilner::Result<String> {
             let t = self
                 .inner
                 .lock()
@@ -214,7 +210,7 @@ impl PyTagger {
             let out = t.predict(&refs, strategy)?;
             Ok(serde_json::to_string(&out)?)
         })
-        .map_err(anyhow_err)
+        .map_err(lib_err)
     }
 
     #[getter]

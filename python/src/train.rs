@@ -1,13 +1,14 @@
 //! `distilner.finetune(...)` / `distilner.distill(...)`: keyword arguments (as JSON) → the library's
 //! run arguments, with the CLI's option names and defaults; the run's metrics.json comes back.
-use crate::{anyhow_err, err, lib_err};
+use crate::{err, lib_err};
 use distilner::data::{DataRef, ReadOptions, Splits};
 use distilner::distill::run::{
-    run as distill_run, DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
+    DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
 };
 use distilner::model::student::parse_layers;
-use distilner::train::finetune::{run as finetune_run, FinetuneArgs};
-use distilner::train::{Progress, ProgressFn, TrainConfig};
+use distilner::pipeline::{distill as distill_run, finetune as finetune_run};
+use distilner::train::finetune::FinetuneArgs;
+use distilner::train::{Faults, Progress, ProgressFn, TrainConfig};
 use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -33,7 +34,7 @@ fn required<T: DeserializeOwned>(kw: &mut Kw, key: &str) -> PyResult<T> {
 fn layers(kw: &mut Kw, key: &str) -> PyResult<Option<Vec<usize>>> {
     match kw.remove(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse_layers(&s, usize::MAX).map(Some).map_err(anyhow_err),
+        Some(Value::String(s)) => parse_layers(&s, usize::MAX).map(Some).map_err(lib_err),
         Some(v) => serde_json::from_value(v)
             .map(Some)
             .map_err(|e| err(format!("{key}: {e}"))),
@@ -82,7 +83,7 @@ fn config(mut kw: Kw) -> PyResult<TrainConfig> {
     }
     let cfg: TrainConfig = serde_json::from_value(Value::Object(kw))
         .map_err(|e| err(format!("unknown or bad option: {e}")))?;
-    cfg.validate().map_err(anyhow_err)?;
+    cfg.validate().map_err(lib_err)?;
     Ok(cfg)
 }
 
@@ -126,9 +127,7 @@ pub fn finetune(
         out: out.clone(),
         cfg,
         resume,
-        nan_at_step: None,
-        exit_after_step: None,
-        hang_after_step: None,
+        faults: Faults::NONE,
         dist: None,
         progress: progress.map(callback),
     };
@@ -187,9 +186,7 @@ pub fn distill(
         transfer: take(&mut kw, "transfer")?.unwrap_or_default(),
         data: splits(&mut kw)?,
         cfg: config(kw)?,
-        nan_at_step: None,
-        exit_after_step: None,
-        hang_after_step: None,
+        faults: Faults::NONE,
         dist: None,
         progress: progress.map(callback),
     };

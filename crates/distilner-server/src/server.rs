@@ -266,7 +266,7 @@ async fn predict_inner(
     // Tokenizing takes a while for a long request: off the async threads and off the model's;
     // large requests on one thread at the lowest priority, so a flood of them only uses idle CPU.
     let texts = req.texts;
-    let tokenize = move |m: &Loaded| prepare(&m.tok, &texts, &m.tag);
+    let tokenize = move |m: &Loaded| Ok(prepare(&m.tok, &texts, &m.tag)?);
     let prepared = if at_least > BULK_TOKENS {
         on_bulk_thread(&st.bulk, model, tokenize).await
     } else {

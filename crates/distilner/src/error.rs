@@ -63,6 +63,18 @@ impl From<anyhow::Error> for Error {
     }
 }
 
+/// Failures with no typed variant of their own (the message carries the path or value).
+macro_rules! other_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::Other(anyhow::Error::from(e))
+            }
+        }
+    )*};
+}
+other_from!(std::io::Error, serde_json::Error, toml::ser::Error);
+
 #[cfg(test)]
 mod tests {
     use super::*;

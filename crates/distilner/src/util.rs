@@ -308,6 +308,18 @@ pub fn hardware(device: tch::Device) -> String {
     }
 }
 
+/// Versions of what this build links, read from Cargo.lock and libtorch's version file at build time.
+pub fn versions() -> serde_json::Value {
+    serde_json::json!({
+        "distilner": env!("CARGO_PKG_VERSION"),
+        "tch": env!("DISTILNER_TCH_VERSION"),
+        "libtorch": env!("DISTILNER_LIBTORCH_VERSION"),
+        "tokenizers": env!("DISTILNER_TOKENIZERS_VERSION"),
+        "arrow": env!("DISTILNER_ARROW_VERSION"),
+        "parquet": env!("DISTILNER_PARQUET_VERSION"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ impl BenchData {
                     ids
                 })
             })
-            .collect::<Result<_>>()?;
+            .collect::<Result<_, _>>()?;
         Ok(BenchData {
             n_words: words.iter().map(|w| w.len()).collect(),
             gold: gold_iob2(&c),

@@ -5,12 +5,12 @@ use super::{preflight, TeacherCache};
 use crate::data::{Corpus, LabelSet};
 use crate::eval::Mode;
 use crate::evaluate::evaluate;
-use crate::export::report::TeacherSummary;
 use crate::infer::tagging::Tagging;
 use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
 use crate::tokenize::NerTokenizer;
 use crate::train::dist::Dist;
+use crate::train::TeacherSummary;
 use crate::train::{Example, TrainConfig};
 use anyhow::{bail, Result};
 

@@ -9,7 +9,7 @@ use crate::model::{hub, load_dir, Head, TokenClassifier};
 use crate::tokenize::align::merge_word_predictions;
 use crate::tokenize::NerTokenizer;
 use crate::train::dist::Dist;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,7 +44,7 @@ pub fn label_sentences(
     sentences: &[Vec<String>],
     opt: &TagOptions,
     top_k: usize,
-) -> Result<Vec<SoftSentence>> {
+) -> crate::Result<Vec<SoftSentence>> {
     let opt = opt.fit(model);
     let names = model.labels.names();
     let k = top_k.clamp(1, names.len());
@@ -89,7 +89,7 @@ pub fn label_sentences(
 const CHUNK: usize = 2048;
 
 /// Tag `input` into `out`; the report on rank 0 (`None` on the others).
-pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
+pub fn run(a: LabelArgs) -> crate::Result<Option<LabelReport>> {
     let t0 = std::time::Instant::now();
     let dist = a.dist.as_deref();
     let (rank, world) = dist.map_or((0, 1), |d| (d.rank(), d.world_size()));
@@ -97,7 +97,7 @@ pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
         std::fs::create_dir_all(&a.out)
             .with_context(|| format!("{}: cannot create the output directory", a.out.display()))?;
         if a.out.join("manifest.json").exists() {
-            bail!(
+            fail!(
                 "{}: already holds a transfer set (manifest.json); choose another --out",
                 a.out.display()
             );
@@ -140,7 +140,7 @@ pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
         },
     )?;
     if let Some(e) = failed {
-        return Err(e);
+        return Err(e.into());
     }
     flush(&mut buf, &mut writer)?;
     let rows = writer.finish()?;
@@ -167,7 +167,7 @@ pub fn run(a: LabelArgs) -> Result<Option<LabelReport>> {
         "words": words,
         "world_size": world,
         "parts": parts,
-        "versions": crate::export::report::versions(),
+        "versions": crate::util::versions(),
     });
     crate::util::write_atomic(
         &a.out.join("manifest.json"),

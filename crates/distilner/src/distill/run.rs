@@ -5,8 +5,6 @@ use super::{preflight, KdObjective, TeacherCache};
 use crate::data::{Corpus, LabelSet, Splits};
 use crate::eval::Mode;
 use crate::evaluate::evaluate;
-use crate::export::report::TeacherSummary;
-use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::infer::tagging::Tagging;
 use crate::infer::TagOptions;
 use crate::model::student::{build_student, default_layers};
@@ -14,7 +12,7 @@ use crate::model::{hub, load_dir, Head, Loaded, TokenClassifier};
 use crate::tokenize::{Example, NerTokenizer};
 use crate::train::dist::Dist;
 use crate::train::finetune::{check_output_dir, corpus_labels, run_device};
-use crate::train::{prepare_splits, trainer, TrainConfig};
+use crate::train::{prepare_splits, trainer, Finished, Origin, TeacherSummary, TrainConfig};
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 
@@ -44,9 +42,8 @@ pub struct DistillArgs {
     pub label_map: Option<String>,
     pub min_teacher_f1: f64,
     pub resume: bool,
-    pub nan_at_step: Option<usize>,
-    pub exit_after_step: Option<usize>,
-    pub hang_after_step: Option<usize>,
+    /// Fault injection for tests (`Faults::NONE` in real runs).
+    pub faults: crate::train::Faults,
     /// Soft-label transfer sets (`distilner label`) trained on alongside the labelled data.
     pub transfer: Vec<PathBuf>,
     /// The torchrun group, when started by torchrun.
@@ -60,8 +57,9 @@ pub const DEFAULT_ALPHA: f64 = 0.5;
 pub const DEFAULT_TEMPERATURE: f64 = 2.0;
 pub const DEFAULT_MIN_TEACHER_F1: f64 = 0.1;
 
-/// The run's report; `None` on ranks other than 0, which write nothing.
-pub fn run(a: DistillArgs) -> crate::Result<Option<RunReport>> {
+/// Distil, keeping the student's best-dev checkpoint in `a.out`; `None` on ranks other than 0,
+/// which report nothing. `pipeline::distill` adds the report.
+pub fn run(a: DistillArgs) -> crate::Result<Option<Finished>> {
     let p = prepare(&a)?;
     let mut teacher = preflight_teacher(&a, &p)?;
     let student = student(&a, &p, &teacher)?;
@@ -107,9 +105,7 @@ pub fn run(a: DistillArgs) -> crate::Result<Option<RunReport>> {
             cfg: &a.cfg,
             run_dir: &a.out,
             resume: a.resume,
-            nan_at_step: a.nan_at_step,
-            exit_after_step: a.exit_after_step,
-            hang_after_step: a.hang_after_step,
+            faults: a.faults,
             dist: a.dist.as_deref(),
             progress: a.progress.as_ref(),
         })?
@@ -124,18 +120,16 @@ pub fn run(a: DistillArgs) -> crate::Result<Option<RunReport>> {
         other_teachers: cached.others,
         teacher: Some(summary),
         extra_seconds: cached.cache_seconds,
-        data: p.data.summary.clone(),
+        data: p.data.summary,
     };
-    let report = report_kept(
-        &a.out,
-        &a.cfg,
-        &out,
-        &p.data.dev,
-        p.data.test.as_ref(),
+    Ok(Some(Finished {
+        dir: a.out,
+        cfg: a.cfg,
+        outcome: out,
         origin,
-    )?;
-    write_run_report(&a.out, &report)?;
-    Ok(Some(report))
+        dev: p.data.dev,
+        test: p.data.test,
+    }))
 }
 
 /// The options checked, the output directory made, the data read.

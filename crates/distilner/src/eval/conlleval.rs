@@ -6,7 +6,7 @@ use super::metrics::{score, Mode, Report};
 /// Gold and predicted tag sequences, one inner list per sentence.
 pub type TagPairs = (Vec<Vec<String>>, Vec<Vec<String>>);
 
-pub fn parse_input(text: &str, name: &str) -> anyhow::Result<TagPairs> {
+pub fn parse_input(text: &str, name: &str) -> crate::Result<TagPairs> {
     let (mut gold, mut pred) = (Vec::new(), Vec::new());
     let (mut g, mut p) = (Vec::new(), Vec::new());
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -23,7 +23,7 @@ pub fn parse_input(text: &str, name: &str) -> anyhow::Result<TagPairs> {
             continue;
         }
         if cols.len() < 2 {
-            anyhow::bail!(
+            fail!(
                 "{name}:{}: expected `... GOLD PRED` (at least two columns), found {:?}",
                 i + 1,
                 line
@@ -31,7 +31,7 @@ pub fn parse_input(text: &str, name: &str) -> anyhow::Result<TagPairs> {
         }
         for t in &cols[cols.len() - 2..] {
             if let Err(why) = crate::data::conll::check_tag(t) {
-                anyhow::bail!("{name}:{}: bad tag {t:?}: {why}", i + 1);
+                fail!("{name}:{}: bad tag {t:?}: {why}", i + 1);
             }
         }
         g.push(cols[cols.len() - 2].to_string());
@@ -89,7 +89,7 @@ pub fn format_report(r: &Report) -> String {
 }
 
 /// Score conlleval input text and return (report, text).
-pub fn run(text: &str, name: &str, mode: Mode) -> anyhow::Result<(Report, String)> {
+pub fn run(text: &str, name: &str, mode: Mode) -> crate::Result<(Report, String)> {
     let (g, p) = parse_input(text, name)?;
     let r = score(&g, &p, mode)?;
     let t = format_report(&r);

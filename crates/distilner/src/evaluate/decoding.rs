@@ -6,7 +6,7 @@ use crate::eval::{Mode, Report};
 use crate::infer::tagging::{DecodingScore, Tagging};
 use crate::infer::{Decoding, TagOptions};
 use crate::model::Loaded;
-use anyhow::Result;
+use crate::Result;
 
 /// Decide the decoding for `model` on `dev`: `wanted` when the user fixed one, else Viterbi only if
 /// its dev F1 is strictly higher than argmax's. Returns the choice and the dev report under it.

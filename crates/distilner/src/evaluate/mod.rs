@@ -12,7 +12,7 @@ use crate::infer::{tag_documents, TagOptions};
 use crate::model::TokenClassifier;
 use crate::tokenize::Example;
 use crate::tokenize::NerTokenizer;
-use anyhow::Result;
+use crate::Result;
 use tch::Kind;
 
 /// Gold tags in IOB2, the scheme models predict: entities are unchanged (IOB1 → IOB2 is lossless),
@@ -70,10 +70,9 @@ pub fn evaluate_with_loss(
     let words: Vec<Vec<String>> = corpus.sentences.iter().map(|s| s.words.clone()).collect();
     let opt = &opt.fit(model);
     let wins = encode_windows(tok, &words, &corpus.documents(), opt)?;
-    anyhow::ensure!(
-        wins.len() == examples.len(),
-        "dev windows and examples disagree"
-    );
+    if wins.len() != examples.len() {
+        fail!("dev windows and examples disagree");
+    }
     let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);
     let (mut nll, mut n) = (0.0, 0usize);
     for (p, ex) in probs.iter().zip(examples) {

@@ -9,7 +9,7 @@ use crate::infer::tagging::Tagging;
 use crate::infer::{tag_sentences, TagOptions};
 use crate::model::precision::native_bf16;
 use crate::model::{load_dir, Head, Precision};
-use anyhow::Result;
+use crate::Result;
 use std::path::Path;
 use std::time::Instant;
 

@@ -5,4 +5,4 @@ pub mod card;
 pub mod plots;
 pub mod report;
 
-pub use report::{report_kept, write_run_report, Origin, RunReport};
+pub use report::{report_kept, write_run_report, RunReport};

@@ -1,24 +1,14 @@
 //! Everything a finished run writes besides the model: metrics.json, README.md, curves, config.
-use crate::data::{Corpus, SplitSummary};
+use crate::data::SplitSummary;
 use crate::eval::{Mode, Report};
 use crate::evaluate::decoding::choose_decoding;
 use crate::evaluate::evaluate;
 use crate::infer::tagging::Tagging;
 use crate::model::{load_dir, Head};
-use crate::train::TrainOutcome;
-use crate::train::{EpochLog, TrainConfig};
-use anyhow::Result;
+use crate::train::{EpochLog, Finished, TeacherSummary, TrainConfig};
+use crate::Result;
 use serde::Serialize;
 use std::path::Path;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TeacherSummary {
-    pub name: String,
-    pub layers: i64,
-    pub parameters: i64,
-    pub dev_f1: f64,
-    pub test_f1: f64,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -110,44 +100,21 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     Ok(())
 }
 
-pub use crate::util::hardware;
-
-/// Versions of what this build links, read from Cargo.lock and libtorch's version file at build time.
-pub fn versions() -> serde_json::Value {
-    serde_json::json!({
-        "distilner": env!("CARGO_PKG_VERSION"),
-        "tch": env!("DISTILNER_TCH_VERSION"),
-        "libtorch": env!("DISTILNER_LIBTORCH_VERSION"),
-        "tokenizers": env!("DISTILNER_TOKENIZERS_VERSION"),
-        "arrow": env!("DISTILNER_ARROW_VERSION"),
-        "parquet": env!("DISTILNER_PARQUET_VERSION"),
-    })
-}
-
-/// Where a run came from, for its report.
-pub struct Origin {
-    /// "a fine-tuned version of" / "a distilled student of".
-    pub what: &'static str,
-    pub base_model: String,
-    pub teacher: Option<TeacherSummary>,
-    pub other_teachers: Vec<TeacherSummary>,
-    pub kd: Option<String>,
-    /// Seconds to add to the loop's own time (e.g. the teacher-logit cache).
-    pub extra_seconds: f64,
-    pub data: Vec<SplitSummary>,
-}
+pub use crate::util::{hardware, versions};
 
 /// Score the run's kept (best-dev) checkpoint — not the last epoch's weights — on dev and test,
 /// choose its decoding on dev (saved in the run as tagging.json, with its document context), and
 /// assemble its report.
-pub fn report_kept(
-    run: &Path,
-    cfg: &TrainConfig,
-    out: &TrainOutcome,
-    dev: &Corpus,
-    test: Option<&Corpus>,
-    origin: Origin,
-) -> Result<RunReport> {
+pub fn report_kept(f: Finished) -> Result<RunReport> {
+    let Finished {
+        dir,
+        cfg,
+        outcome: out,
+        origin,
+        dev,
+        test,
+    } = f;
+    let (run, dev, test) = (dir.as_path(), &dev, test.as_ref());
     let best = load_dir(run, Head::Keep, cfg.device())?;
     let (tagging, dev_r) = choose_decoding(&best, dev, &cfg.tag_options(), cfg.wanted_decoding()?)?;
     tagging.save(run)?;

@@ -6,7 +6,8 @@ use super::{predict, Decoding, Strategy, TagOptions};
 use crate::infer::precision::{PrecisionChoice, FILE as PRECISION_FILE};
 use crate::infer::tagging::{self, Tagging};
 use crate::model::{hub, load_dir, Head, Loaded, Precision};
-use anyhow::{anyhow, Result};
+use crate::Result;
+use anyhow::anyhow;
 use std::path::{Path, PathBuf};
 
 /// What the caller asks for; strings as the CLI and Python take them.
@@ -33,7 +34,7 @@ pub struct Tagger {
 }
 
 impl Tagger {
-    pub fn load(req: &TaggerRequest, base: TagOptions) -> crate::Result<Tagger> {
+    pub fn load(req: &TaggerRequest, base: TagOptions) -> Result<Tagger> {
         let dir = hub::resolve(&req.model)?;
         let (precision, why_precision) = precision_for(&dir, &req.precision, req.device)?;
         let mut loaded = load_dir(&dir, Head::Keep, req.device)?;

@@ -8,7 +8,7 @@ use super::words::{split_words, Word};
 use crate::data::LabelSet;
 use crate::model::TokenClassifier;
 use crate::tokenize::{windows, NerTokenizer, Window};
-use anyhow::Result;
+use crate::Result;
 use std::ops::Range;
 use tch::Tensor;
 use tokenizers::{EncodeInput, InputSequence};

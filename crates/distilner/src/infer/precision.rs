@@ -1,7 +1,8 @@
 //! The precision a model directory runs at under `--precision auto`: the measurement
 //! `evaluate::precision` makes, saved beside the weights as `precision.json`, which the inference
 //! commands read.
-use anyhow::{Context, Result};
+use crate::Result;
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -39,7 +40,8 @@ impl PrecisionChoice {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let p = dir.join(FILE);
         std::fs::write(&p, serde_json::to_string_pretty(self)? + "\n")
-            .with_context(|| format!("cannot write {}", p.display()))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        Ok(())
     }
 
     /// The saved choice for `device`, if `dir` has one measured there.

@@ -120,11 +120,11 @@ pub fn encode_windows<S: AsRef<str>>(
     sentences: &[Vec<S>],
     docs: &[Range<usize>],
     opt: &TagOptions,
-) -> Result<Vec<Window>> {
+) -> crate::Result<Vec<Window>> {
     let encs = sentences
         .iter()
         .map(|words| tok.encode_words(words))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(document_windows(&encs, docs, opt.spec(tok)))
 }
 
@@ -135,7 +135,7 @@ pub fn tag_sentences<S: AsRef<str>>(
     tok: &NerTokenizer,
     sentences: &[Vec<S>],
     opt: &TagOptions,
-) -> Result<Vec<Vec<(usize, f32)>>> {
+) -> crate::Result<Vec<Vec<(usize, f32)>>> {
     tag_documents(model, tok, sentences, &[], opt)
 }
 
@@ -147,7 +147,7 @@ pub fn tag_documents<S: AsRef<str>>(
     sentences: &[Vec<S>],
     docs: &[Range<usize>],
     opt: &TagOptions,
-) -> Result<Vec<Vec<(usize, f32)>>> {
+) -> crate::Result<Vec<Vec<(usize, f32)>>> {
     let opt = &opt.fit(model);
     let wins = encode_windows(tok, sentences, docs, opt)?;
     let probs = window_probs(model, &wins, tok.pad_id, opt.batch_size);

@@ -2,7 +2,8 @@
 //! followed by eval, predict and serve: the document context it was trained with, and the decoding
 //! that scored best on dev (measured by `evaluate::decoding`).
 use super::{Decoding, TagOptions};
-use anyhow::{Context, Result};
+use crate::Result;
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -37,7 +38,8 @@ impl Tagging {
 
     pub fn save(&self, dir: &Path) -> Result<()> {
         let p = dir.join(FILE);
-        crate::util::write_atomic(&p, (serde_json::to_string_pretty(self)? + "\n").as_bytes())
+        crate::util::write_atomic(&p, (serde_json::to_string_pretty(self)? + "\n").as_bytes())?;
+        Ok(())
     }
 
     /// The saved choices of `dir`, if it has them (a model not trained by distilner has none).
@@ -48,11 +50,11 @@ impl Tagging {
         }
         let text =
             std::fs::read_to_string(&p).with_context(|| format!("{}: cannot read", p.display()))?;
-        serde_json::from_str(&text).map(Some).with_context(|| {
+        Ok(serde_json::from_str(&text).map(Some).with_context(|| {
             format!(
                 "{}: not a distilner tagging file; delete it to tag with plain argmax and no context",
                 p.display()
             )
-        })
+        })?)
     }
 }

@@ -5,7 +5,7 @@ use super::error::ModelError;
 use super::{bert, distilbert};
 use crate::data::LabelSet;
 use crate::tokenize::NerTokenizer;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -35,13 +35,13 @@ fn to_tensor(name: &str, view: &safetensors::tensor::TensorView) -> Result<Tenso
         Dtype::BF16 => Kind::BFloat16,
         Dtype::F64 => Kind::Double,
         Dtype::I64 => Kind::Int64,
-        other => bail!("tensor {name}: dtype {other:?} is not supported"),
+        other => fail!("tensor {name}: dtype {other:?} is not supported"),
     };
     Ok(Tensor::f_from_data_size(view.data(), &shape, kind)?)
 }
 
 /// Read every tensor of a safetensors file (as f32 where floating point).
-pub fn read_safetensors(path: &Path) -> Result<HashMap<String, Tensor>> {
+pub fn read_safetensors(path: &Path) -> crate::Result<HashMap<String, Tensor>> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| {
         anyhow::anyhow!("{}: not a valid safetensors file ({e}); it may be truncated or corrupt — re-download or re-export it", path.display())
@@ -92,7 +92,7 @@ pub fn load_weights(
                 continue;
             };
             if src.size() != var.size() {
-                bail!(
+                fail!(
                     "{}: tensor {name} has shape {:?} but config.json implies {:?}; the config does not belong to these weights",
                     file.display(),
                     src.size(),
@@ -105,7 +105,7 @@ pub fn load_weights(
         Ok(())
     })?;
     if !missing.is_empty() {
-        bail!(
+        fail!(
             "{}: {} weights missing, e.g. {}; is this a {} checkpoint matching its config.json?",
             file.display(),
             missing.len(),
@@ -141,7 +141,11 @@ pub fn load_dir(dir: &Path, head: Head, device: Device) -> crate::Result<Loaded>
 }
 
 /// Load config and weights only (no tokenizer). Returns the model and whether its head is new.
-pub fn load_model(dir: &Path, head: Head, device: Device) -> Result<(TokenClassifier, bool)> {
+pub fn load_model(
+    dir: &Path,
+    head: Head,
+    device: Device,
+) -> crate::Result<(TokenClassifier, bool)> {
     if !dir.is_dir() {
         return Err(ModelError::NotADirectory {
             dir: dir.display().to_string(),
@@ -225,14 +229,18 @@ pub fn read_metadata(path: &Path) -> Result<HashMap<String, String>> {
 }
 
 /// Write `model.safetensors` (with `format: pt` metadata, as transformers expects).
-pub fn write_safetensors(model: &TokenClassifier, path: &Path) -> Result<()> {
+pub fn write_safetensors(model: &TokenClassifier, path: &Path) -> crate::Result<()> {
     let mut named: Vec<(String, Tensor)> = model.vs.variables().into_iter().collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
-    write_tensor_file(path, &named, HashMap::new())
+    Ok(write_tensor_file(path, &named, HashMap::new())?)
 }
 
 /// Save an HF-compatible directory: config, weights, tokenizer files.
-pub fn save_dir(model: &TokenClassifier, tokenizer: &NerTokenizer, dir: &Path) -> Result<()> {
+pub fn save_dir(
+    model: &TokenClassifier,
+    tokenizer: &NerTokenizer,
+    dir: &Path,
+) -> crate::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let cfg = model.config.to_json(&model.labels);
     crate::util::write_atomic(

@@ -5,7 +5,7 @@
 use super::error::ModelError;
 use super::hf_config::{BertConfig, Common, DistilBertConfig, HfConfig};
 use crate::data::LabelSet;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -63,7 +63,7 @@ fn labels_from(id2label: &BTreeMap<String, String>) -> Result<LabelSet> {
         .collect::<Result<_>>()?;
     v.sort();
     if v.iter().enumerate().any(|(i, (k, _))| i != *k) {
-        bail!("id2label ids are not 0..n");
+        fail!("id2label ids are not 0..n");
     }
     Ok(LabelSet::new(v.into_iter().map(|(_, l)| l).collect()))
 }
@@ -81,9 +81,9 @@ impl ModelConfig {
             .map_err(|e| fail(format!("not a usable BERT/DistilBERT config: {e:#}")))
     }
 
-    pub fn from_json(raw: Value) -> Result<Self> {
+    pub fn from_json(raw: Value) -> crate::Result<Self> {
         if !raw.is_object() {
-            bail!("config is not a JSON object");
+            fail!("config is not a JSON object");
         }
         let common: Common = typed(&raw)?;
         let labels = common.id2label.as_ref().map(labels_from).transpose()?;
@@ -95,17 +95,17 @@ impl ModelConfig {
         let hf = match common.model_type.as_deref().unwrap_or("") {
             "distilbert" => HfConfig::DistilBert(typed(&raw)?),
             "bert" | "" => HfConfig::Bert(typed(&raw)?),
-            other => bail!(
+            other => fail!(
                 "model_type {other:?} is not supported; distilner handles `bert` and `distilbert`"
             ),
         };
         let c = match &hf {
             HfConfig::DistilBert(d) => {
                 if d.activation != "gelu" {
-                    bail!("activation {:?} is not supported (only exact `gelu`, as BERT and DistilBERT use)", d.activation);
+                    fail!("activation {:?} is not supported (only exact `gelu`, as BERT and DistilBERT use)", d.activation);
                 }
                 if d.sinusoidal_pos_embds {
-                    bail!("sinusoidal_pos_embds=true is not supported");
+                    fail!("sinusoidal_pos_embds=true is not supported");
                 }
                 ModelConfig {
                     arch: Arch::DistilBert,
@@ -133,14 +133,14 @@ impl ModelConfig {
             }
             HfConfig::Bert(b) => {
                 if b.hidden_act != "gelu" {
-                    bail!("activation {:?} is not supported (only exact `gelu`, as BERT and DistilBERT use)", b.hidden_act);
+                    fail!("activation {:?} is not supported (only exact `gelu`, as BERT and DistilBERT use)", b.hidden_act);
                 }
                 if let Some(p) = b
                     .position_embedding_type
                     .as_deref()
                     .filter(|&p| p != "absolute")
                 {
-                    bail!("position_embedding_type {p:?} is not supported (only `absolute`)");
+                    fail!("position_embedding_type {p:?} is not supported (only `absolute`)");
                 }
                 ModelConfig {
                     arch: Arch::Bert,
@@ -166,14 +166,14 @@ impl ModelConfig {
             }
         };
         if c.hidden <= 0 || c.heads <= 0 || c.hidden % c.heads != 0 {
-            bail!(
+            fail!(
                 "hidden size {} is not a multiple of the number of heads {}",
                 c.hidden,
                 c.heads
             );
         }
         if c.layers <= 0 || c.vocab_size <= 0 || c.intermediate <= 0 || c.max_position <= 0 {
-            bail!("layers, vocab_size, intermediate size and max_position_embeddings must be positive");
+            fail!("layers, vocab_size, intermediate size and max_position_embeddings must be positive");
         }
         Ok(c)
     }

@@ -2,7 +2,7 @@
 //! (`HF_HUB_CACHE`, else `HF_HOME/hub`; `models--org--name/snapshots/<rev>/`), offline first; online
 //! download when `HF_HUB_OFFLINE` is not set and a network exists.
 use crate::util::{hf_hub_cache, hf_offline};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::path::PathBuf;
 
 #[cfg(feature = "hub")]
@@ -16,14 +16,14 @@ const FILES: [&str; 6] = [
 ];
 
 /// Resolve a model id or path to a directory holding its files.
-pub fn resolve(id: &str) -> Result<PathBuf> {
+pub fn resolve(id: &str) -> crate::Result<PathBuf> {
     let p = PathBuf::from(id);
     if p.is_dir() {
         return Ok(p);
     }
     let looks_like_id = id.split('/').count() == 2 && !id.starts_with('.') && !id.starts_with('/');
     if !looks_like_id {
-        bail!("{id}: no such directory (and not a Hugging Face id of the form org/name)");
+        fail!("{id}: no such directory (and not a Hugging Face id of the form org/name)");
     }
     let cache = hf_hub::Cache::new(hf_hub_cache());
     if let Some(cfg) = cache.model(id.to_string()).get("config.json") {
@@ -35,22 +35,22 @@ pub fn resolve(id: &str) -> Result<PathBuf> {
         "download it on a machine with network (`huggingface-cli download {id}`) and copy the cache, or pass a local directory"
     );
     if hf_offline() {
-        bail!(
+        fail!(
             "{id}: not a local directory and not in the Hugging Face cache at {} (HF_HUB_OFFLINE is set, so nothing was downloaded); {hint}",
             cache.path().display()
         );
     }
-    download(id).map_err(|e| {
+    Ok(download(id).map_err(|e| {
         anyhow::anyhow!(
             "{id}: not in the Hugging Face cache at {}, and the download failed: {e}; {hint}",
             cache.path().display()
         )
-    })
+    })?)
 }
 
 #[cfg(not(feature = "hub"))]
 fn download(_id: &str) -> Result<PathBuf> {
-    bail!(crate::data::hub::NO_HUB)
+    fail!(crate::data::hub::NO_HUB)
 }
 
 #[cfg(feature = "hub")]

@@ -3,7 +3,7 @@
 //! fp32, fp32 master weights for the optimizer. tch's `autocast` only reaches CUDA's (fp16) autocast,
 //! so the casts are explicit here and work on CPU and GPU alike. `Int8` is inference only: dynamic
 //! int8 linear layers (`model::int8`), everything else in fp32.
-use anyhow::{bail, Result};
+use crate::Result;
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
 
@@ -55,12 +55,12 @@ impl Precision {
             "bf16" | "bfloat16" => Ok(Precision::Bf16),
             "fp16" | "f16" | "float16" | "half" => Ok(Precision::Fp16),
             "int8" | "qint8" if device.is_cuda() => {
-                bail!("--precision int8 runs on the CPU only (libtorch's quantized kernels); use bf16 on {device:?}")
+                fail!("--precision int8 runs on the CPU only (libtorch's quantized kernels); use bf16 on {device:?}")
             }
             "int8" | "qint8" => Ok(Precision::Int8),
             "auto" => Ok(Precision::auto(device)),
             other => {
-                bail!("unknown precision {other:?}: use fp32, bf16, fp16 (GPU), int8 (CPU) or auto")
+                fail!("unknown precision {other:?}: use fp32, bf16, fp16 (GPU), int8 (CPU) or auto")
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::classifier::TokenClassifier;
 use super::config::ModelConfig;
 use super::{bert, distilbert};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use tch::Tensor;
 
 /// DistilBERT parameter name for a teacher's (BERT or DistilBERT) one, with teacher layer
@@ -59,7 +59,7 @@ pub fn default_layers(n: usize) -> Vec<usize> {
     }
 }
 
-pub fn parse_layers(s: &str, n: usize) -> Result<Vec<usize>> {
+pub fn parse_layers(s: &str, n: usize) -> crate::Result<Vec<usize>> {
     let v: Vec<usize> = s
         .split(',')
         .map(|x| {
@@ -69,16 +69,19 @@ pub fn parse_layers(s: &str, n: usize) -> Result<Vec<usize>> {
         })
         .collect::<Result<_>>()?;
     if v.is_empty() || v.iter().any(|&l| l >= n) {
-        bail!("--layers {s:?}: layers must be in 0..{n}");
+        fail!("--layers {s:?}: layers must be in 0..{n}");
     }
     Ok(v)
 }
 
 /// Build the student from `teacher` (BERT or DistilBERT) keeping `layers` in that order.
-pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<TokenClassifier> {
+pub fn build_student(
+    teacher: &TokenClassifier,
+    layers: &[usize],
+) -> crate::Result<TokenClassifier> {
     let t = &teacher.config;
     if layers.is_empty() || layers.iter().any(|&l| l as i64 >= t.layers) {
-        bail!(
+        fail!(
             "layer map {layers:?} is out of range for a {}-layer teacher",
             t.layers
         );
@@ -110,7 +113,7 @@ pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<Toke
                 continue;
             };
             let Some(dst) = svars.get_mut(&dst_name) else {
-                bail!("student has no parameter {dst_name} (from {name})")
+                fail!("student has no parameter {dst_name} (from {name})")
             };
             let value: Tensor = if dst_name.ends_with("position_embeddings.weight") {
                 match &tt_row0 {
@@ -126,7 +129,7 @@ pub fn build_student(teacher: &TokenClassifier, layers: &[usize]) -> Result<Toke
         Ok(())
     })?;
     if filled != svars.len() {
-        bail!(
+        fail!(
             "student builder filled {filled} of {} parameters",
             svars.len()
         );

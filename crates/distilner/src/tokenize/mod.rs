@@ -5,7 +5,7 @@ pub mod batch;
 pub mod context;
 
 use crate::util::write_atomic;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::Path;
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
@@ -55,7 +55,7 @@ fn read_json(path: &Path) -> Option<serde_json::Value> {
 
 impl NerTokenizer {
     /// A BERT WordPiece tokenizer from a `vocab.txt`.
-    pub fn from_vocab(vocab: &Path, lowercase: bool) -> Result<Self> {
+    pub fn from_vocab(vocab: &Path, lowercase: bool) -> crate::Result<Self> {
         let wp = WordPiece::from_file(&vocab.to_string_lossy())
             .unk_token("[UNK]".into())
             .continuing_subword_prefix("##".into())
@@ -66,7 +66,7 @@ impl NerTokenizer {
             })?;
         use tokenizers::Model;
         let (Some(cls), Some(sep)) = (wp.token_to_id("[CLS]"), wp.token_to_id("[SEP]")) else {
-            bail!(
+            fail!(
                 "{}: the vocab has no [CLS] or [SEP] token; is this a BERT vocab.txt?",
                 vocab.display()
             );
@@ -78,7 +78,7 @@ impl NerTokenizer {
             ("[SEP]".into(), sep),
             ("[CLS]".into(), cls),
         )));
-        Self::wrap(tok, lowercase)
+        Ok(Self::wrap(tok, lowercase)?)
     }
 
     fn wrap(mut inner: Tokenizer, lowercase: bool) -> Result<Self> {
@@ -99,7 +99,7 @@ impl NerTokenizer {
 
     /// Load from a model directory: `tokenizer.json` if present, else `vocab.txt` with casing from
     /// `tokenizer_config.json` (`do_lower_case`), defaulting to the model name's `uncased`.
-    pub fn from_dir(dir: &Path) -> Result<Self> {
+    pub fn from_dir(dir: &Path) -> crate::Result<Self> {
         let cfg = read_json(&dir.join("tokenizer_config.json"));
         let lower_cfg = cfg
             .as_ref()
@@ -115,11 +115,11 @@ impl NerTokenizer {
                     .and_then(|j| j["normalizer"]["lowercase"].as_bool())
                     .unwrap_or(false)
             });
-            return Self::wrap(inner, lowercase);
+            return Ok(Self::wrap(inner, lowercase)?);
         }
         let vocab = dir.join("vocab.txt");
         if !vocab.exists() {
-            bail!(
+            fail!(
                 "{}: no tokenizer.json or vocab.txt; copy the tokenizer files of the model's base checkpoint here",
                 dir.display()
             );
@@ -133,7 +133,7 @@ impl NerTokenizer {
     }
 
     /// Encode pre-split words with [CLS]/[SEP] and no truncation.
-    pub fn encode_words<S: AsRef<str>>(&self, words: &[S]) -> Result<Encoding> {
+    pub fn encode_words<S: AsRef<str>>(&self, words: &[S]) -> crate::Result<Encoding> {
         let seq: Vec<&str> = words.iter().map(|w| w.as_ref()).collect();
         let input = EncodeInput::Single(InputSequence::from(seq));
         let enc = self
@@ -144,7 +144,7 @@ impl NerTokenizer {
     }
 
     /// Write `tokenizer.json`, `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`.
-    pub fn save(&self, dir: &Path, model_max_length: usize) -> Result<()> {
+    pub fn save(&self, dir: &Path, model_max_length: usize) -> crate::Result<()> {
         let json = self
             .inner
             .to_string(false)

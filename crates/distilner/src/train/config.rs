@@ -89,21 +89,21 @@ impl TrainConfig {
         }
     }
 
-    pub fn from_toml_file(path: &std::path::Path) -> anyhow::Result<Self> {
+    pub fn from_toml_file(path: &std::path::Path) -> crate::Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
-        Self::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        Ok(Self::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
     }
 
-    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+    pub fn from_toml(text: &str) -> crate::Result<Self> {
         let c: TrainConfig =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;
         c.validate()?;
         Ok(c)
     }
 
-    pub fn validate(&self) -> anyhow::Result<()> {
-        let bad = |m: &str| Err(anyhow::anyhow!("invalid config: {m}"));
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |m: &str| Err(anyhow::anyhow!("invalid config: {m}").into());
         if self.epochs == 0 || self.batch_size == 0 || self.eval_batch_size == 0 {
             return bad("epochs, batch_size and eval_batch_size must be at least 1");
         }
@@ -136,13 +136,13 @@ impl TrainConfig {
     }
 
     /// The decoding the user fixed, or None for `auto`.
-    pub fn wanted_decoding(&self) -> anyhow::Result<Option<crate::infer::Decoding>> {
+    pub fn wanted_decoding(&self) -> crate::Result<Option<crate::infer::Decoding>> {
         use crate::infer::Decoding;
         match self.decoding.as_str() {
             "auto" => Ok(None),
             "argmax" => Ok(Some(Decoding::Argmax)),
             "viterbi" => Ok(Some(Decoding::Viterbi)),
-            d => anyhow::bail!("unknown decoding {d:?}; use auto, argmax or viterbi"),
+            d => fail!("unknown decoding {d:?}; use auto, argmax or viterbi"),
         }
     }
 

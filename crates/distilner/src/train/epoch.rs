@@ -158,7 +158,9 @@ impl<'a> Loop<'a> {
                 state::save(self.job.run_dir, self.job.model, &self.opt, &self.st)?;
                 self.st.train_seconds -= t0.elapsed().as_secs_f64();
             }
-            self.faults();
+            self.job
+                .faults
+                .after_step(self.st.global_step, self.job.name, self.rank);
         }
         if let tch::Device::Cuda(i) = self.device {
             // The epoch's last kernels have finished before its clock stops.
@@ -202,9 +204,7 @@ impl<'a> Loop<'a> {
         if let Some(sync) = &self.grad_sync {
             lv = sync.all_reduce(&mut grads, lv)?;
         }
-        if job.nan_at_step == Some(st.global_step) {
-            lv = f64::NAN;
-        }
+        lv = job.faults.loss(st.global_step, lv);
         if !lv.is_finite() {
             return Err(TrainError::NonFiniteLoss {
                 job: job.name.to_string(),
@@ -219,22 +219,6 @@ impl<'a> Loop<'a> {
         }
         self.opt.clip_and_step(&grads, lr, cfg.max_grad_norm);
         Ok((lv, lr))
-    }
-
-    /// Fault injection for tests: exit as if killed, or stop answering, after a given step.
-    fn faults(&self) {
-        if self.job.exit_after_step == Some(self.st.global_step) {
-            std::process::exit(137);
-        }
-        if self.job.hang_after_step == Some(self.st.global_step) {
-            eprintln!(
-                "[{}] rank {}: fault injection: no longer answering",
-                self.job.name, self.rank
-            );
-            loop {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
-            }
-        }
     }
 
     /// Rank 0 scores dev (the very evaluation one process runs) and every rank takes its row, so

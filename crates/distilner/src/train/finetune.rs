@@ -1,8 +1,7 @@
 //! `finetune`: a BERT/DistilBERT checkpoint (with or without a head) trained on CoNLL data.
 use super::dist::Dist;
-use super::{ce::CrossEntropy, prepare_splits, trainer, TrainConfig};
+use super::{ce::CrossEntropy, prepare_splits, trainer, Finished, Origin, TrainConfig};
 use crate::data::{Corpus, LabelSet, Splits};
-use crate::export::{report_kept, write_run_report, Origin, RunReport};
 use crate::model::{hub, load_dir, Head};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -13,9 +12,8 @@ pub struct FinetuneArgs {
     pub out: PathBuf,
     pub cfg: TrainConfig,
     pub resume: bool,
-    pub nan_at_step: Option<usize>,
-    pub exit_after_step: Option<usize>,
-    pub hang_after_step: Option<usize>,
+    /// Fault injection for tests (`Faults::NONE` in real runs).
+    pub faults: crate::train::Faults,
     /// The torchrun group, when started by torchrun.
     pub dist: Option<std::sync::Arc<Dist>>,
     /// Told as the run goes (the Python package's callback); None from the CLI.
@@ -47,9 +45,9 @@ pub fn check_output_dir(out: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// The run's report; `None` on ranks other than 0, which write nothing.
-/// The run's report; `None` on ranks other than 0, which write nothing.
-pub fn run(a: FinetuneArgs) -> crate::Result<Option<RunReport>> {
+/// Fine-tune, keeping the best-dev checkpoint in `a.out`; `None` on ranks other than 0, which
+/// report nothing. `pipeline::finetune` adds the report.
+pub fn run(a: FinetuneArgs) -> crate::Result<Option<Finished>> {
     a.cfg.validate()?;
     let dist = a.dist.as_deref();
     let main = dist.is_none_or(|d| d.is_main());
@@ -60,7 +58,7 @@ pub fn run(a: FinetuneArgs) -> crate::Result<Option<RunReport>> {
     let data = a
         .data
         .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
-    let (train_c, dev_c, test_c) = (&data.train, &data.dev, data.test.as_ref());
+    let (train_c, dev_c) = (&data.train, &data.dev);
     if train_c.sentences.len() < 2 {
         return Err(anyhow::anyhow!(
             "{}: only {} sentence(s); fine-tuning needs a real training set",
@@ -108,9 +106,7 @@ pub fn run(a: FinetuneArgs) -> crate::Result<Option<RunReport>> {
         cfg: &a.cfg,
         run_dir: &a.out,
         resume: a.resume,
-        nan_at_step: a.nan_at_step,
-        exit_after_step: a.exit_after_step,
-        hang_after_step: a.hang_after_step,
+        faults: a.faults,
         dist,
         progress: a.progress.as_ref(),
     })?;
@@ -119,16 +115,21 @@ pub fn run(a: FinetuneArgs) -> crate::Result<Option<RunReport>> {
     }
     let origin = Origin {
         what: "a fine-tuned version of",
-        base_model: a.model.clone(),
+        base_model: a.model,
         teacher: None,
         other_teachers: Vec::new(),
         kd: None,
         extra_seconds: 0.0,
-        data: data.summary.clone(),
+        data: data.summary,
     };
-    let report = report_kept(&a.out, &a.cfg, &out, dev_c, test_c, origin)?;
-    write_run_report(&a.out, &report)?;
-    Ok(Some(report))
+    Ok(Some(Finished {
+        dir: a.out,
+        cfg: a.cfg,
+        outcome: out,
+        origin,
+        dev: data.dev,
+        test: data.test,
+    }))
 }
 
 /// The training device: the configured one, or under torchrun on CUDA, the local rank's GPU.

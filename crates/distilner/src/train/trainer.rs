@@ -61,12 +61,8 @@ pub struct TrainJob<'a> {
     pub cfg: &'a TrainConfig,
     pub run_dir: &'a Path,
     pub resume: bool,
-    /// Fault injection for tests: pretend the loss is NaN at this global step.
-    pub nan_at_step: Option<usize>,
-    /// Fault injection for tests: exit the process (as if killed) after this global step.
-    pub exit_after_step: Option<usize>,
-    /// Fault injection for tests: stop answering (sleep) after this global step.
-    pub hang_after_step: Option<usize>,
+    /// Fault injection for tests (`Faults::NONE` in real runs).
+    pub faults: super::Faults,
     /// The torchrun group this process trains in, if any.
     pub dist: Option<&'a Dist>,
     /// Told every tenth of an epoch and at each epoch's end (rank 0 only).
