@@ -23,7 +23,6 @@ fn same_entities(a: &Value, b: &Value) {
     }
 }
 
-
 #[test]
 fn serve_predicts_batches_and_rejects_bad_requests() {
     tch::set_num_threads(1);
@@ -132,7 +131,6 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
     });
 }
 
-
 #[test]
 fn serve_binary_answers_then_drains_on_sigterm() {
     let m = tiny_model_dir("tiny-bert-ner");
@@ -184,7 +182,6 @@ fn serve_binary_answers_then_drains_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
-
 
 /// `serve --precision int8`: the model is quantized at load, `/info` says int8, and `/predict`
 /// answers.

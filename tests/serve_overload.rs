@@ -99,7 +99,6 @@ fn slow_clients_time_out_and_block_nothing() {
     );
 }
 
-
 /// Admission and locks: past `max_concurrent_requests` a request gets 429 with Retry-After at once
 /// (never an unbounded queue); an API key guards every route but /health (401 without it); a body
 /// that is not JSON gets 415; /metrics counts requests by route and status in Prometheus format.
@@ -191,7 +190,6 @@ fn overload_is_refused_at_once_and_the_server_can_be_locked_and_watched() {
         }
     });
 }
-
 
 /// Scheduling and faults, on the binary: 503 while the model loads; a huge request advances a step
 /// budget at a time while short requests are answered in between (shortest work first); a second
@@ -397,4 +395,3 @@ fn long_requests_share_the_model_and_faults_stay_with_their_request() {
     let _ = child.kill();
     let _ = child.wait();
 }
-

@@ -55,7 +55,6 @@ pub async fn serve_in_process(model: &std::path::Path, opts: &ServeOptions) -> S
     panic!("the in-process server never became ready");
 }
 
-
 /// Start `distilner serve` on a free port with `extra` flags; wait until /health answers.
 #[allow(clippy::zombie_processes)] // on panic the test fails anyway
 pub fn start_server(model: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
@@ -100,7 +99,6 @@ pub fn health(addr: &str) -> Option<u16> {
     buf.split_whitespace().nth(1)?.parse().ok()
 }
 
-
 /// One raw request with the given extra header lines; (status, headers + body as text).
 pub async fn raw(addr: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -122,7 +120,6 @@ pub async fn raw(addr: &str, path: &str, headers: &str, body: &str) -> (u16, Str
     (status, text)
 }
 
-
 /// A gauge or counter's value from Prometheus text (the first sample of that name; 0 if absent).
 pub fn metric(text: &str, name: &str) -> f64 {
     text.lines()
@@ -131,4 +128,3 @@ pub fn metric(text: &str, name: &str) -> f64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0)
 }
-

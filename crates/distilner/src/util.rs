@@ -4,7 +4,7 @@ use std::path::Path;
 
 /// Write a file atomically: a temp file in the same directory, fsync, then rename, so a crash never
 /// leaves a half-written file under the final name.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path
         .parent()
@@ -32,7 +32,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Rename a finished temp file into place, or remove it when writing it failed: a failed write
 /// leaves neither a partial file nor a stray temp file behind.
-pub fn commit_tmp(written: Result<()>, tmp: &Path, path: &Path) -> Result<()> {
+pub(crate) fn commit_tmp(written: Result<()>, tmp: &Path, path: &Path) -> Result<()> {
     if let Err(e) = written {
         let _ = std::fs::remove_file(tmp);
         return Err(e);
@@ -44,18 +44,18 @@ pub fn commit_tmp(written: Result<()>, tmp: &Path, path: &Path) -> Result<()> {
 }
 
 /// `cpu`, `cuda` (the first GPU) or `auto` (a GPU when libtorch sees one).
-pub fn parse_device(s: &str) -> Result<tch::Device> {
+pub fn parse_device(s: &str) -> crate::Result<tch::Device> {
     match s {
         "cpu" => Ok(tch::Device::Cpu),
         "cuda" => Ok(tch::Device::Cuda(0)),
         "auto" => Ok(tch::Device::cuda_if_available()),
-        other => anyhow::bail!("device {other:?}: use cpu, cuda or auto"),
+        other => fail!("device {other:?}: use cpu, cuda or auto"),
     }
 }
 
 /// Refuse to start work that will need about `needed` bytes in `dir` when its filesystem has less
 /// free (checked up front so a long run does not die at its first checkpoint).
-pub fn check_free_space(dir: &Path, needed: u64) -> Result<()> {
+pub(crate) fn check_free_space(dir: &Path, needed: u64) -> Result<()> {
     let Some(free) = free_bytes(dir) else {
         return Ok(());
     };

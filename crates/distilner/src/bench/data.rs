@@ -9,7 +9,7 @@ use crate::infer::Decoding;
 use crate::infer::TagOptions;
 use crate::model::TokenClassifier;
 use crate::tokenize::{NerTokenizer, Window};
-use anyhow::Result;
+use crate::Result;
 use std::path::Path;
 use tch::Tensor;
 

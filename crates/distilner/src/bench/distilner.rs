@@ -5,7 +5,7 @@ use super::{BatchStats, BenchResult, Pass, Timed};
 use crate::infer::tagger::window_probs;
 use crate::model::{Loaded, Precision};
 use crate::tokenize::pad_batch;
-use anyhow::Result;
+use crate::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -10,7 +10,7 @@ pub use distilner::DistilnerEngine;
 pub use onnxruntime::{OrtCommand, OrtExport, OrtWorker};
 pub use reference::run_reference;
 
-use anyhow::Result;
+use crate::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -7,7 +7,8 @@ use super::data::BenchData;
 use super::{BatchStats, BenchResult, Pass, Timed};
 use crate::data::LabelSet;
 use crate::model::TokenClassifier;
-use anyhow::{bail, Context, Result};
+use crate::Result;
+use anyhow::Context;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -50,7 +51,7 @@ impl OrtWorker {
         let mut line = String::new();
         self.stdout.read_line(&mut line)?;
         if line.is_empty() {
-            bail!("the ONNX Runtime worker exited (its error is above)");
+            fail!("the ONNX Runtime worker exited (its error is above)");
         }
         Ok(serde_json::from_str(&line)?)
     }
@@ -147,7 +148,7 @@ fn window_logits(v: &Value, labels: &LabelSet) -> Result<Vec<Tensor>> {
             let rows: Vec<Vec<f32>> = serde_json::from_value(w.clone())?;
             let n = labels.len();
             if rows.iter().any(|r| r.len() != n) {
-                bail!("the exported model has a different label count than config.json's {n}");
+                fail!("the exported model has a different label count than config.json's {n}");
             }
             let flat: Vec<f32> = rows.concat();
             Ok(Tensor::from_slice(&flat).view([rows.len() as i64, n as i64]))

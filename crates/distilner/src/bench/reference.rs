@@ -2,7 +2,8 @@
 //! JSON: `../shared/reference/infer_reference.py` on CPU (fp32), `bench/torch_eager.py` on GPU in each
 //! precision timed (same sentences and batches, CUDA synchronize per batch).
 use super::BenchResult;
-use anyhow::{bail, Context, Result};
+use crate::Result;
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -39,7 +40,7 @@ pub fn run_reference(
         .output()
         .with_context(|| format!("cannot run {}", python.display()))?;
     if !o.status.success() {
-        bail!(
+        fail!(
             "{} failed: {}",
             script.display(),
             String::from_utf8_lossy(&o.stderr)

@@ -18,7 +18,7 @@ impl TeacherCache {
     /// torchrun group each rank runs every `world`-th batch of the one-process order (so each
     /// example's logits come from the very batch one process would put it in) and the shares are
     /// summed into every rank's copy.
-    pub fn build(
+    pub(crate) fn build(
         teacher: &TokenClassifier,
         examples: &[Example],
         col_map: &[usize],

@@ -56,7 +56,7 @@ pub struct Combined<'a> {
 
 impl<'a> Combined<'a> {
     /// `teacher` is needed only when `extra` has a term that runs it.
-    pub fn new(
+    pub(crate) fn new(
         kd: &'a KdObjective<'a>,
         teacher: Option<&'a TokenClassifier>,
         student: &ModelConfig,

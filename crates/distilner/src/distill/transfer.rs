@@ -21,7 +21,7 @@ pub struct Transfer {
     pub files: Vec<PathBuf>,
 }
 
-pub fn load(
+pub(crate) fn load(
     sets: &[PathBuf],
     tok: &NerTokenizer,
     labels: &LabelSet,

@@ -15,7 +15,7 @@ fn register_font() {
 }
 
 /// `losses`: (step, training loss, lr); `history`: per-epoch rows.
-pub fn plot_curves(
+pub(crate) fn plot_curves(
     dir: &Path,
     title: &str,
     losses: &[(usize, f64, f64)],

@@ -73,7 +73,7 @@ fn find<'a>(tensors: &'a HashMap<String, Tensor>, var: &str, arch: Arch) -> Opti
 }
 
 /// Copy checkpoint tensors into the model's variables. The classifier may be skipped (new head).
-pub fn load_weights(
+pub(crate) fn load_weights(
     model: &mut TokenClassifier,
     tensors: &HashMap<String, Tensor>,
     file: &Path,
@@ -190,7 +190,7 @@ pub fn load_model(
 }
 
 /// Write named tensors (as f32) and string metadata to a safetensors file, atomically.
-pub fn write_tensor_file(
+pub(crate) fn write_tensor_file(
     path: &Path,
     named: &[(String, Tensor)],
     mut meta: HashMap<String, String>,
@@ -221,7 +221,7 @@ pub fn write_tensor_file(
 }
 
 /// The metadata of a safetensors file.
-pub fn read_metadata(path: &Path) -> Result<HashMap<String, String>> {
+pub fn read_metadata(path: &Path) -> crate::Result<HashMap<String, String>> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let (_, meta) = SafeTensors::read_metadata(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not a valid safetensors file ({e})", path.display()))?;

@@ -3,7 +3,7 @@ use crate::data::{Corpus, LabelSet};
 use crate::infer::TagOptions;
 pub use crate::tokenize::Example;
 use crate::tokenize::{align::label_ids, document_windows, pad_batch, NerTokenizer};
-use anyhow::{bail, Result};
+use crate::Result;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use tch::{Device, Tensor};
@@ -40,7 +40,7 @@ pub fn prepare(
             .iter()
             .map(|t| match labels.id(t) {
                 Some(id) => Ok(id as i64),
-                None => bail!(
+                None => fail!(
                     "{}: sentence {}: tag {t:?} is not among the model's labels {:?}; pass --label-map or fine-tune a new head",
                     corpus.path.display(),
                     i + 1,

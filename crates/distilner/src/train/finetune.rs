@@ -30,7 +30,7 @@ pub fn corpus_labels(c: &Corpus) -> LabelSet {
     LabelSet::from_tags(&tags)
 }
 
-pub fn check_output_dir(out: &std::path::Path) -> Result<()> {
+pub(crate) fn check_output_dir(out: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| {
         anyhow::anyhow!("{}: cannot create the output directory: {e}", out.display())
     })?;

@@ -37,7 +37,7 @@ pub fn state_path(run: &Path) -> PathBuf {
     run.join("checkpoint").join("state.safetensors")
 }
 
-pub fn save(run: &Path, model: &TokenClassifier, opt: &AdamW, st: &LoopState) -> Result<()> {
+pub(crate) fn save(run: &Path, model: &TokenClassifier, opt: &AdamW, st: &LoopState) -> Result<()> {
     let dir = run.join("checkpoint");
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let vars = model.vs.variables();
@@ -55,7 +55,11 @@ pub fn save(run: &Path, model: &TokenClassifier, opt: &AdamW, st: &LoopState) ->
 }
 
 /// Restore model, optimizer and loop state; `None` when there is no state to resume.
-pub fn load(run: &Path, model: &mut TokenClassifier, opt: &mut AdamW) -> Result<Option<LoopState>> {
+pub(crate) fn load(
+    run: &Path,
+    model: &mut TokenClassifier,
+    opt: &mut AdamW,
+) -> Result<Option<LoopState>> {
     let path = state_path(run);
     if !path.exists() {
         return Ok(None);

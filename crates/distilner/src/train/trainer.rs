@@ -11,7 +11,7 @@ use super::{Example, Objective, TrainConfig, TrainError};
 use crate::data::Corpus;
 use crate::model::TokenClassifier;
 use crate::tokenize::NerTokenizer;
-use anyhow::Result;
+use crate::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tch::Tensor;
@@ -91,7 +91,10 @@ pub(super) fn write_metrics_log(run: &Path, st: &LoopState) -> Result<()> {
         s += &serde_json::to_string(e)?;
         s.push('\n');
     }
-    crate::util::write_atomic(&run.join("metrics.jsonl"), s.as_bytes())
+    Ok(crate::util::write_atomic(
+        &run.join("metrics.jsonl"),
+        s.as_bytes(),
+    )?)
 }
 
 pub fn train(mut job: TrainJob) -> Result<TrainOutcome> {

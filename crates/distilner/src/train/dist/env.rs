@@ -14,11 +14,11 @@ pub struct Launch {
 
 impl Launch {
     /// Read from the process environment; `None` when torchrun did not start this process.
-    pub fn from_env() -> Result<Option<Launch>> {
+    pub(crate) fn from_env() -> Result<Option<Launch>> {
         Self::from_vars(|k| std::env::var(k).ok())
     }
 
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Option<Launch>> {
+    pub(crate) fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Option<Launch>> {
         let (Some(rank), Some(world)) = (get("RANK"), get("WORLD_SIZE")) else {
             return Ok(None);
         };

@@ -9,7 +9,7 @@ fn numel(t: &Tensor) -> usize {
 }
 
 /// Overwrite `tensors` on every rank with rank 0's (fp32 tensors on the group's device).
-pub fn broadcast_tensors(dist: &Dist, tensors: &[Tensor]) -> Result<()> {
+pub(crate) fn broadcast_tensors(dist: &Dist, tensors: &[Tensor]) -> Result<()> {
     let total: usize = tensors.iter().map(numel).sum();
     if total == 0 {
         return Ok(());
@@ -35,7 +35,7 @@ pub fn broadcast_tensors(dist: &Dist, tensors: &[Tensor]) -> Result<()> {
             off += n;
         }
     });
-    dist.free(flat)
+    Ok(dist.free(flat)?)
 }
 
 /// One buffer for every parameter's gradient plus the loss, reused each step.
@@ -47,7 +47,7 @@ pub struct GradSync<'a> {
 }
 
 impl<'a> GradSync<'a> {
-    pub fn new(dist: &'a Dist, params: &[Tensor]) -> Result<Self> {
+    pub(crate) fn new(dist: &'a Dist, params: &[Tensor]) -> Result<Self> {
         let shapes: Vec<Vec<i64>> = params.iter().map(|p| p.size()).collect();
         let total: usize = params.iter().map(numel).sum();
         Ok(GradSync {
@@ -62,7 +62,7 @@ impl<'a> GradSync<'a> {
     /// shard's share of the global batch's mean (summed over its tokens, divided by the global
     /// batch's count), so the sums are the global batch's gradients and loss: clipping and AdamW
     /// then see the same numbers on every rank, and the same as one process would.
-    pub fn all_reduce(&self, grads: &mut [Tensor], loss: f64) -> Result<f64> {
+    pub(crate) fn all_reduce(&self, grads: &mut [Tensor], loss: f64) -> Result<f64> {
         let flat = &self.flat.tensor;
         tch::no_grad(|| {
             let mut off = 0i64;

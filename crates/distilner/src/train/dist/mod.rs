@@ -6,9 +6,11 @@ pub mod grads;
 pub mod python;
 
 pub use env::Launch;
-pub use grads::{broadcast_tensors, GradSync};
+pub(crate) use grads::broadcast_tensors;
+pub use grads::GradSync;
 
-use anyhow::{anyhow, bail, Result};
+use crate::Result;
+use anyhow::anyhow;
 use serde_json::{json, Value};
 use tch::{Device, Kind, Tensor};
 
@@ -52,7 +54,7 @@ impl Dist {
         if let Device::Cuda(i) = device {
             let n = tch::Cuda::device_count() as usize;
             if i >= n {
-                bail!("local rank {i} has no GPU of its own ({n} visible); start at most {n} processes per node");
+                fail!("local rank {i} has no GPU of its own ({n} visible); start at most {n} processes per node");
             }
         }
         let plugin = python::Plugin::load()?;
@@ -75,7 +77,7 @@ impl Dist {
         if info["world_size"].as_u64() != Some(d.launch.world_size as u64)
             || info["rank"].as_u64() != Some(d.launch.rank as u64)
         {
-            bail!(
+            fail!(
                 "torch.distributed reports rank/world {info} but torchrun's environment says {:?}",
                 d.launch
             );
@@ -107,7 +109,7 @@ impl Dist {
 
     fn call(&self, req: Value) -> Result<Value> {
         let op = req["op"].as_str().unwrap_or("?").to_string();
-        self.plugin.call(&req).map_err(|e| {
+        Ok(self.plugin.call(&req).map_err(|e| {
             let timed_out = e.to_lowercase().contains("timed out") || e.to_lowercase().contains("timeout");
             if timed_out {
                 anyhow!(
@@ -118,7 +120,7 @@ impl Dist {
             } else {
                 anyhow!("rank {}: torch.distributed {op} failed: {e}", self.rank())
             }
-        })
+        })?)
     }
 
     /// A zeroed buffer of `numel` elements on `device`, shared with torch.distributed.
@@ -126,7 +128,7 @@ impl Dist {
         let dtype = match kind {
             Kind::Float => "f32",
             Kind::Int64 => "i64",
-            k => bail!("no shared buffers of {k:?}"),
+            k => fail!("no shared buffers of {k:?}"),
         };
         let r = self.call(
             json!({"op": "buffer", "numel": numel, "dtype": dtype, "device": device_name(device)}),
@@ -166,9 +168,9 @@ impl Dist {
     /// Every rank's `value`, by rank.
     pub fn gather_json(&self, value: &Value) -> Result<Vec<Value>> {
         let r = self.call(json!({"op": "gather_object", "value": value}))?;
-        r.as_array()
+        Ok(r.as_array()
             .cloned()
-            .ok_or_else(|| anyhow!("gather answered {r}"))
+            .ok_or_else(|| anyhow!("gather answered {r}"))?)
     }
 
     /// Rank 0's `value` on every rank (others pass anything, e.g. `Value::Null`).
@@ -190,7 +192,7 @@ impl Dist {
             let v = v.as_str().unwrap_or_default();
             if v != first {
                 let (a, b) = first_difference(first, v);
-                bail!(
+                fail!(
                     "ranks were started with different {what}: rank 0 has {a:?} where rank {r} has {b:?}; start every rank with the same command and data"
                 );
             }

@@ -79,7 +79,7 @@ print(json.dumps({"shared": bool(v("Py_ENABLE_SHARED")), "libs": libs, "home": s
 "#;
 
 impl Plugin {
-    pub fn load() -> Result<Plugin> {
+    pub(crate) fn load() -> Result<Plugin> {
         let python = find_python()?;
         let out = std::process::Command::new(&python)
             .args(["-c", PROBE])
