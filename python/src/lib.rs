@@ -28,7 +28,7 @@ create_exception!(
     _core,
     ModelError,
     Error,
-    "A model directory that cannot be loaded (config.json, weights, head)."
+    "A model directory that cannot be loaded (config.json, weights, head, tokenizer files)."
 );
 create_exception!(
     _core,
@@ -53,7 +53,7 @@ pub(crate) fn lib_err(e: distilner::Error) -> PyErr {
     let text = e.to_string();
     match e {
         E::Data(DataError::NoSplit { .. }) => SplitNotFound::new_err(text),
-        E::Model(_) => ModelError::new_err(text),
+        E::Model(_) | E::Tokenizer(_) => ModelError::new_err(text),
         E::Preflight(_) => PreflightError::new_err(text),
         E::Train(_) => TrainError::new_err(text),
         _ => Error::new_err(text),

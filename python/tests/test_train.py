@@ -56,4 +56,11 @@ def test_failures_raise_typed_exceptions(tiny_bert, trained_student, tmp_path):
     (tmp_path / "empty" / "config.json").write_text('{"model_type": "bert"}')
     with pytest.raises(distilner.ModelError, match="model.safetensors"):
         distilner.Tagger(str(tmp_path / "empty"))
+    # A model without tokenizer files, as a ModelError naming what to copy there.
+    import shutil
+    (tmp_path / "no_tok").mkdir()
+    for f in ("config.json", "model.safetensors"):
+        shutil.copy(d / "run" / f, tmp_path / "no_tok" / f)
+    with pytest.raises(distilner.ModelError, match="no tokenizer.json or vocab.txt"):
+        distilner.Tagger(str(tmp_path / "no_tok"))
     assert issubclass(distilner.PreflightError, distilner.Error)

@@ -6,6 +6,7 @@ use crate::distill::preflight::PreflightError;
 use crate::eval::metrics::LengthMismatch;
 use crate::model::int8::Int8Error;
 use crate::model::ModelError;
+use crate::tokenize::TokenizerError;
 use crate::train::TrainError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,9 @@ pub enum Error {
     /// A model directory distilner cannot load (its config.json, weights or head).
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A model directory whose tokenizer files are missing or unreadable.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
     /// A distillation refused before its first step (labels, scheme, a dead teacher).
     #[error(transparent)]
     Preflight(#[from] PreflightError),
@@ -53,6 +57,7 @@ impl From<anyhow::Error> for Error {
             Error => |x| x,
             DataError => Error::Data,
             ModelError => Error::Model,
+            TokenizerError => Error::Tokenizer,
             PreflightError => Error::Preflight,
             TrainError => Error::Train,
             Int8Error => Error::Int8,

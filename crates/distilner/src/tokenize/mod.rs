@@ -3,9 +3,10 @@
 pub mod align;
 pub mod batch;
 pub mod context;
+pub mod error;
 
 use crate::util::write_atomic;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::Path;
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
@@ -16,6 +17,7 @@ use tokenizers::{EncodeInput, InputSequence, Tokenizer};
 pub use align::{merge_word_predictions, windows, Window};
 pub use batch::{pad_batch, Example};
 pub use context::{document_windows, WindowSpec};
+pub use error::TokenizerError;
 
 /// Sub-token ids of one sequence and, for each, the index of the word it came from (None for
 /// [CLS]/[SEP]).
@@ -61,16 +63,19 @@ impl NerTokenizer {
             .continuing_subword_prefix("##".into())
             .max_input_chars_per_word(100)
             .build()
-            .map_err(|e| {
-                anyhow::anyhow!("{}: cannot read the WordPiece vocab: {e}", vocab.display())
+            .map_err(|e| TokenizerError::Unreadable {
+                path: vocab.display().to_string(),
+                why: e.to_string(),
             })?;
         use tokenizers::Model;
-        let (Some(cls), Some(sep)) = (wp.token_to_id("[CLS]"), wp.token_to_id("[SEP]")) else {
-            fail!(
-                "{}: the vocab has no [CLS] or [SEP] token; is this a BERT vocab.txt?",
-                vocab.display()
-            );
+        let special = |token| {
+            wp.token_to_id(token)
+                .ok_or_else(|| TokenizerError::MissingSpecial {
+                    path: vocab.display().to_string(),
+                    token,
+                })
         };
+        let (cls, sep) = (special("[CLS]")?, special("[SEP]")?);
         let mut tok = Tokenizer::new(wp);
         tok.with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)));
         tok.with_pre_tokenizer(Some(BertPreTokenizer));
@@ -78,19 +83,26 @@ impl NerTokenizer {
             ("[SEP]".into(), sep),
             ("[CLS]".into(), cls),
         )));
-        Ok(Self::wrap(tok, lowercase)?)
+        Ok(Self::wrap(tok, lowercase, vocab)?)
     }
 
-    fn wrap(mut inner: Tokenizer, lowercase: bool) -> Result<Self> {
+    /// `from`: the file it was read from, for errors.
+    fn wrap(mut inner: Tokenizer, lowercase: bool, from: &Path) -> Result<Self> {
         // Padding and truncation are ours to do (batches, windows); a tokenizer.json may carry both.
         inner.with_padding(None);
         inner
             .with_truncation(None)
             .map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
         let id = |t: &str| inner.token_to_id(t).map(|i| i as i64);
+        let special = |token: &'static str| {
+            id(token).ok_or_else(|| TokenizerError::MissingSpecial {
+                path: from.display().to_string(),
+                token,
+            })
+        };
         Ok(NerTokenizer {
-            cls_id: id("[CLS]").context("tokenizer has no [CLS] token")?,
-            sep_id: id("[SEP]").context("tokenizer has no [SEP] token")?,
+            cls_id: special("[CLS]")?,
+            sep_id: special("[SEP]")?,
             pad_id: id("[PAD]").unwrap_or(0),
             inner,
             lowercase,
@@ -107,22 +119,23 @@ impl NerTokenizer {
             .and_then(|v| v.as_bool());
         let tj = dir.join("tokenizer.json");
         if tj.exists() {
-            let inner = Tokenizer::from_file(&tj).map_err(|e| {
-                anyhow::anyhow!("{}: cannot parse tokenizer.json: {e}", tj.display())
+            let inner = Tokenizer::from_file(&tj).map_err(|e| TokenizerError::Unreadable {
+                path: tj.display().to_string(),
+                why: e.to_string(),
             })?;
             let lowercase = lower_cfg.unwrap_or_else(|| {
                 read_json(&tj)
                     .and_then(|j| j["normalizer"]["lowercase"].as_bool())
                     .unwrap_or(false)
             });
-            return Ok(Self::wrap(inner, lowercase)?);
+            return Ok(Self::wrap(inner, lowercase, &tj)?);
         }
         let vocab = dir.join("vocab.txt");
         if !vocab.exists() {
-            fail!(
-                "{}: no tokenizer.json or vocab.txt; copy the tokenizer files of the model's base checkpoint here",
-                dir.display()
-            );
+            return Err(TokenizerError::NoFiles {
+                dir: dir.display().to_string(),
+            }
+            .into());
         }
         let lowercase = lower_cfg.unwrap_or_else(|| dir.to_string_lossy().contains("uncased"));
         Self::from_vocab(&vocab, lowercase)
@@ -175,5 +188,36 @@ impl NerTokenizer {
             serde_json::to_string_pretty(&sp)?.as_bytes(),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn tokenizer_failures_are_typed_and_name_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        let e = NerTokenizer::from_dir(d.path()).err().unwrap();
+        assert!(
+            matches!(&e, Error::Tokenizer(TokenizerError::NoFiles { dir }) if *dir == d.path().display().to_string()),
+            "{e:?}"
+        );
+        std::fs::write(d.path().join("vocab.txt"), "[PAD]\n[UNK]\n[SEP]\nhello\n").unwrap();
+        let e = NerTokenizer::from_dir(d.path()).err().unwrap();
+        assert!(
+            matches!(
+                &e,
+                Error::Tokenizer(TokenizerError::MissingSpecial { token: "[CLS]", .. })
+            ),
+            "{e:?}"
+        );
+        std::fs::write(d.path().join("tokenizer.json"), "{not json").unwrap();
+        let e = NerTokenizer::from_dir(d.path()).err().unwrap();
+        assert!(
+            matches!(&e, Error::Tokenizer(TokenizerError::Unreadable { path, .. }) if path.ends_with("tokenizer.json")),
+            "{e:?}"
+        );
     }
 }
