@@ -52,11 +52,7 @@ fn serve_predicts_batches_and_rejects_bad_requests() {
         max_concurrent_requests: 64,
         ..options()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async move {
         let addr = serve_in_process(m.path(), &opts).await;
 

@@ -113,11 +113,7 @@ fn overload_is_refused_at_once_and_the_server_can_be_locked_and_watched() {
         api_key: Some("s3cret".into()),
         ..options()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async move {
         let addr = serve_in_process(m.path(), &opts).await;
         let auth = "Authorization: Bearer s3cret\r\nContent-Type: application/json\r\n";
@@ -231,11 +227,7 @@ fn long_requests_share_the_model_and_faults_stay_with_their_request() {
     let huge = serde_json::json!({ "inputs": texts }).to_string();
     let bigger = serde_json::json!({ "inputs": vec![sentence.repeat(200); 8] }).to_string();
     let short = r#"{"inputs": "Peter Blackburn visited Paris ."}"#;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async {
         // Loading: listening already, honest 503s.
         let (s, t) = raw(&addr, "/health", "", "").await;

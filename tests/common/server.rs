@@ -9,6 +9,15 @@ pub use distilner_server::request::Limits;
 use distilner_server::server::router;
 pub use distilner_server::ServeOptions;
 
+/// The tokio runtime the in-process tests drive their servers and clients on.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Options for an in-process server: generous limits, no refusals on wait, no key.
 pub fn options() -> ServeOptions {
     ServeOptions {
