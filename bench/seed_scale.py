@@ -7,11 +7,13 @@ order (random weights: no hub here), and the PyTorch reference of the seed's dis
   seed_scale.py step STUDENT_DIR BATCH SEQ [fp32|bf16] [STEPS]
       One PyTorch training step (forward, CE loss, backward, clip, AdamW) of the 6-layer student on random ids
       at BATCH x SEQ on the CPU (2 threads), median of STEPS after two untimed; peak memory: /usr/bin/time -v.
-  seed_scale.py reference TEACHER_DIR CONLL_DIR OUT_JSON [--epochs 15] [--bs 128] [--lr 6e-5]
-      The seed card's recipe in plain PyTorch on the same GPU: DistilBERT-recipe student (teacher layers
-      0,2,4,7,9,11), AdamW, linear schedule without warmup, bf16 autocast (the precision distilner uses),
+  seed_scale.py reference TEACHER_DIR CONLL_DIR OUT_JSON [--epochs 15] [--bs 128] [--lr 6e-5] [--layers 0,2,4,7,9,11]
+                         [--limit N]
+      The seed card's recipe in plain PyTorch on the same GPU: DistilBERT-recipe student (--layers of the teacher,
+      by default 0,2,4,7,9,11), AdamW, linear schedule without warmup, bf16 autocast (the precision distilner uses),
       teacher run on each batch as the HF Trainer distillation loop does. Clocks stop after
-      torch.cuda.synchronize(); peak memory from torch.cuda.max_memory_allocated().
+      torch.cuda.synchronize(); peak memory from torch.cuda.max_memory_allocated(). --limit N trains on the first N
+      sentences (a CPU dry run of the script: without a GPU it runs on the CPU in fp32).
       Under torchrun (WORLD_SIZE set) the student is wrapped in DistributedDataParallel on NCCL, one GPU per
       local rank, and each rank trains on its contiguous share of every global batch: PyTorch DDP, the
       reference for `torchrun ... distilner distill`.
@@ -65,9 +67,11 @@ def read_conll(path):
     return out
 
 
-def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
+def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33, layers="0,2,4,7,9,11", limit=0):
     from transformers import AutoTokenizer, BertForTokenClassification
-    dev = torch.device("cuda")
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    cuda = dev.type == "cuda"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     ddp = "WORLD_SIZE" in os.environ
     rank, world = 0, 1
     if ddp:
@@ -78,16 +82,18 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
         rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(seed)
     tok = AutoTokenizer.from_pretrained(tdir)
-    teacher = BertForTokenClassification.from_pretrained(tdir).to(dev).eval()
+    # fp32 master weights whatever the file stores (a bf16 copy travels to the GPU machine).
+    teacher = BertForTokenClassification.from_pretrained(tdir, dtype=torch.float32).to(dev).eval()
     l2i = teacher.config.label2id  # labels by name: the data's tags through the teacher's own ids
     feats = []
-    for words, tags in read_conll(os.path.join(conll, "eng.train")):
+    train = read_conll(os.path.join(conll, "eng.train"))
+    for words, tags in train[:limit or len(train)]:
         enc = tok(words, is_split_into_words=True, truncation=True, max_length=256)
         lab, prev = [], None
         for w in enc.word_ids():
             lab.append(-100 if w is None or w == prev else l2i[tags[w]]); prev = w
         feats.append((enc["input_ids"], lab))
-    keep = [0, 2, 4, 7, 9, 11]
+    keep = [int(i) for i in str(layers).split(",")]
     scfg = teacher.config.__class__.from_dict({**teacher.config.to_dict(), "num_hidden_layers": len(keep)})
     student = BertForTokenClassification(scfg)
     sd = {}
@@ -106,10 +112,12 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
     decay = [p for n, p in student.named_parameters() if not ("bias" in n or "LayerNorm" in n)]
     nodecay = [p for n, p in student.named_parameters() if "bias" in n or "LayerNorm" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],
-                            lr=lr, betas=(0.9, 0.999), eps=1e-8, fused=True)
+                            lr=lr, betas=(0.9, 0.999), eps=1e-8, fused=cuda)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (steps - s) / steps))
     rng = random.Random(seed)
-    torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+    sync()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     t0 = time.time(); epoch_s = []
     for ep in range(epochs):
         te = time.time()
@@ -122,7 +130,7 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
                 n = len(feats[j][0]); ids[r, :n] = torch.tensor(feats[j][0]); att[r, :n] = 1
                 lab[r, :n] = torch.tensor(feats[j][1])
             ids, att, lab = ids.to(dev, non_blocking=True), att.to(dev, non_blocking=True), lab.to(dev, non_blocking=True)
-            with torch.autocast("cuda", dtype=torch.bfloat16):
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
                 with torch.no_grad():
                     tl = teacher(input_ids=ids, attention_mask=att).logits
                 sl = model(input_ids=ids, attention_mask=att).logits
@@ -133,12 +141,12 @@ def reference(tdir, conll, out, epochs=15, bs=128, lr=6e-5, seed=33):
             opt.zero_grad(set_to_none=True); loss.backward()
             torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
             opt.step(); sched.step()
-        torch.cuda.synchronize(); epoch_s.append(time.time() - te)
+        sync(); epoch_s.append(time.time() - te)
         print(f"reference epoch {ep + 1}/{epochs}: {epoch_s[-1]:.1f}s loss {loss.item():.4f}", flush=True)
-    res = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "epochs": epochs, "batch_size": bs,
-           "world_size": world, "ddp": ddp,
+    res = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0) if cuda else None, "epochs": epochs,
+           "batch_size": bs, "world_size": world, "ddp": ddp, "student_layers": keep, "train_sentences": len(feats),
            "lr": lr, "steps": steps, "train_seconds": time.time() - t0, "epoch_seconds": epoch_s,
-           "peak_memory_allocated_gb": torch.cuda.max_memory_allocated() / 1e9,
+           "peak_memory_allocated_gb": torch.cuda.max_memory_allocated() / 1e9 if cuda else None,
            "train_subword_tokens": sum(len(f[0]) for f in feats)}
     if rank == 0:
         json.dump(res, open(out, "w"), indent=1)
@@ -177,5 +185,5 @@ if __name__ == "__main__":
         kw = {}
         rest = sys.argv[5:]
         for k, v in zip(rest[::2], rest[1::2]):
-            kw[k.lstrip("-")] = float(v) if k == "--lr" else int(v)
+            kw[k.lstrip("-")] = float(v) if k == "--lr" else v if k == "--layers" else int(v)
         reference(sys.argv[2], sys.argv[3], sys.argv[4], **kw)
