@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 14's document context at full scale, on a lent GPU (device `run`, carry ["gpu"]): the main job's teacher
 # recipe (all-MiniLM-L6-v2, 3 epochs, seed 33) with 64 sub-tokens of document context a side, then without,
-# same precision (bf16 mixed) and device, so the pair differs only in the context. gpu/ holds the binary
-# (xz), gpu/base (all-MiniLM-L6-v2 stored in bf16 to fit the carry) and gpu/data (CoNLL-2003).
+# same precision (bf16 mixed) and device, so the pair differs only in the context. Prepare gpu/ here first with
+# `bench/gpu_prepare.sh models/all-MiniLM-L6-v2:base`: the binary (xz), the encoder in bf16, CoNLL-2003.
 # Results: $OUT/results.tgz, re-packed after each run.
 set -x
 G=gpu R=/tmp/ctx_results B=/tmp/distilner_gpu

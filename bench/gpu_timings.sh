@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13's GPU timings in one prepared device run: `run` with carry ["gpu"], `bash bench/gpu_timings.sh`.
-# Prepare gpu/ here first with bench/gpu_prepare.sh (the CPU-built binary, xz-compressed; the main job's teacher
-# stored in bf16 to fit the 64 MiB carry; the CoNLL-2003 files; the CPU baseline's CoNLL reader).
+# Prepare gpu/ here first with `bench/gpu_prepare.sh runs/full/teacher3:teacher`: the CPU-built binary (xz), the
+# main job's teacher stored in bf16 to fit the 64 MiB carry, the CoNLL-2003 files, the CPU baseline's CoNLL reader.
 #  1. the main job's distillation (6 epochs, 3-layer student, batch 32) on the GPU, from the real teacher;
 #  2. `bench --device cuda` of the teacher and that student, fp32 / bf16 / fp16, batch 1 / 8 / 32 / 128, against
 #     PyTorch eager (bench/torch_eager.py: inference_mode, same precision, CUDA synchronize per batch);
