@@ -5,13 +5,9 @@
 # `bench/gpu_prepare.sh models/all-MiniLM-L6-v2:base`: the binary (xz), the encoder in bf16, CoNLL-2003.
 # Results: $OUT/results.tgz, re-packed after each run.
 set -x
-G=gpu R=/tmp/ctx_results B=/tmp/distilner_gpu
+G=gpu R=/tmp/ctx_results
 DEV=${DEV:-cuda} EPOCHS=${EPOCHS:-3} MAXTRAIN=${MAXTRAIN:-0} CONTEXTS=${CONTEXTS:-64 0}
-rm -rf "$R" && mkdir -p "$R"
-pack() { tar czf "$OUT/results.tgz" -C "$R" . ; }
-[ -x $B ] || { python3 -c "import lzma,shutil;shutil.copyfileobj(lzma.open('$G/distilner.xz'),open('$B','wb'))" && chmod +x $B; }
-TL=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
-export LD_LIBRARY_PATH=$TL:${LD_LIBRARY_PATH:-}
+. bench/gpu_env.sh
 for c in $CONTEXTS; do
   timeout 200 $B finetune --model $G/base --train $G/data/eng.train --dev $G/data/eng.testa --test $G/data/eng.testb \
     --epochs "$EPOCHS" --seed 33 --context "$c" --device "$DEV" --threads 8 --max-train-sentences "$MAXTRAIN" \

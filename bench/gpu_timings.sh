@@ -9,16 +9,10 @@
 # Everything lands in $OUT/results.tgz (re-packed after each step, so a step that runs out of time keeps the rest).
 # A CPU dry run here: DEV=cpu LIMIT=30 EPOCHS=1 MAXTRAIN=200 REF_EPOCHS=1 PRECS=fp32 OUT=/tmp/dry bash bench/gpu_timings.sh
 set -x
-G=gpu
-R=/tmp/gpu_results
-rm -rf "$R" && mkdir -p "$R"
+G=gpu R=/tmp/gpu_results
 DEV=${DEV:-cuda} LIMIT=${LIMIT:-1000} EPOCHS=${EPOCHS:-6} MAXTRAIN=${MAXTRAIN:-0} REF_EPOCHS=${REF_EPOCHS:-2}
 PRECS=${PRECS:-fp32 bf16 fp16}
-pack() { tar czf "$OUT/results.tgz" -C "$R" . ; }
-B=/tmp/distilner_gpu
-python3 -c "import lzma,shutil;shutil.copyfileobj(lzma.open('$G/distilner.xz'),open('$B','wb'))" && chmod +x $B
-TL=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib
-export LD_LIBRARY_PATH=$TL:${LD_LIBRARY_PATH:-} PYTHONPATH=$PWD/$G PYTHONUNBUFFERED=1
+. bench/gpu_env.sh
 {
   python3 -c 'import torch,transformers;print("torch", torch.__version__, "transformers", transformers.__version__,
     torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU")'
