@@ -10,7 +10,10 @@
 #  - the Python package `distilner` (python/, maturin + pyo3) built and installed into .venv, with
 #    maturin and pytest for it;
 #  - .venv-onnx: Optimum's ONNX exporter and ONNX Runtime for `bench --onnxruntime` (a venv of its
-#    own: optimum-onnx 0.1.0 needs transformers 4.x, the main venv has 5.24).
+#    own: optimum-onnx 0.1.0 needs transformers 4.x, the main venv has 5.24). It sees .venv's torch
+#    through a .pth file instead of a second copy (torch with its CUDA libraries is 5 GB on disk).
+# torch is installed without pip's cache (another 3.5 GB kept for nothing), after a check that the
+# disk has room for it, so a full disk is named before pip fails half-way.
 # A second run does no network work (about a minute: maturin relinks the wheel).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,8 +35,17 @@ fi
 PY=.venv/bin/python
 ver() { "$PY" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true; }
 if [ "$(ver torch | cut -d+ -f1)" != "$TORCH_VERSION" ]; then
-  say "installing torch==$TORCH_VERSION into .venv (once; a few GB)"
-  "$PY" -m pip install -q "torch==$TORCH_VERSION"
+  NEED_GB=10  # torch and its CUDA libraries: 5.4 GB installed, plus their wheels while pip unpacks them
+  for d in .venv "${TMPDIR:-/tmp}"; do
+    free_gb=$(df -Pk "$d" | awk 'NR==2 {print int($4 / 1048576)}')
+    if [ "$free_gb" -lt "$NEED_GB" ]; then
+      say "ERROR: installing torch==$TORCH_VERSION needs about $NEED_GB GB free on the disk of $d; df shows $free_gb GB."
+      say "       Free some space there (or set TMPDIR to a larger disk) and rerun ./setup.sh."
+      exit 1
+    fi
+  done
+  say "installing torch==$TORCH_VERSION into .venv (once; about 5.4 GB with its CUDA libraries)"
+  PIP_NO_CACHE_DIR=1 "$PY" -m pip install -q "torch==$TORCH_VERSION"
 fi
 missing=()
 for p in "${PY_PKGS[@]}"; do [ "$(ver "${p%%==*}")" = "${p##*==}" ] || missing+=("$p"); done
@@ -79,15 +91,20 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME:-}" ]; then
     { "${apt_get[@]}" update -q >/dev/null 2>&1 && "${apt_get[@]}" install -y -q chromium >/dev/null 2>&1; }; } ||
     say "warning: could not install chromium; tests/page.rs will fail until it is installed (or CHROME points at one)"
 fi
-# 5. ONNX Runtime and Optimum's exporter, pinned, in their own venv (the torch there is the same
-#    2.11.0; the exporter traces the model with it).
+# 5. ONNX Runtime and Optimum's exporter, pinned, in their own venv. The exporter traces the model
+#    with .venv's torch: a .pth file appends the directory torch lives in to .venv-onnx's path, after
+#    its own site-packages, so its transformers 4.x wins over .venv's 5.24 and torch is not copied.
 ONNX_PKGS=(optimum-onnx==0.1.0 onnxruntime==1.32.0 "torch==$TORCH_VERSION")
 OPY=.venv-onnx/bin/python
-[ -x "$OPY" ] || python3 -m venv .venv-onnx
+if [ ! -x "$OPY" ]; then
+  python3 -m venv .venv-onnx
+  "$OPY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" |
+    { read -r sp; dirname "$TORCH_DIR" > "$sp/distilner_shared_torch.pth"; }
+fi
 over() { "$OPY" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true; }
 if [ "$(over optimum-onnx)" != 0.1.0 ] || [ "$(over onnxruntime)" != 1.32.0 ]; then
   say "installing ${ONNX_PKGS[*]} into .venv-onnx (once)"
-  "$OPY" -m pip install -q "${ONNX_PKGS[@]}" ||
+  PIP_NO_CACHE_DIR=1 "$OPY" -m pip install -q "${ONNX_PKGS[@]}" ||
     say "warning: could not install the ONNX venv; bench --onnxruntime and tests/onnxruntime.rs will fail"
 fi
 # 6. The torch.distributed plugin beside the binary (loaded only under torchrun; `cargo run`/`cargo
