@@ -42,6 +42,11 @@ pub struct Args {
     /// Teacher layer for each student layer in the hidden-state loss (default: --student-layers).
     #[arg(long)]
     pub hidden_layer_map: Option<String>,
+    /// Document context (sub-tokens per side) the teachers read when their logits are cached;
+    /// default: each teacher's own (its tagging.json), whatever --context gives the student. A
+    /// context teacher thus teaches a student that reads sentences alone.
+    #[arg(long)]
+    pub teacher_context: Option<usize>,
     /// Add the attention-relation term (MiniLM: KL of the self-attention distributions and of the
     /// value relations) with this weight (0 = off); runs the teacher on each batch.
     #[arg(long, default_value_t = 0.0)]
@@ -75,6 +80,7 @@ pub fn run(a: Args) -> Result<()> {
     let r = distill(DistillArgs {
         teacher: teachers.next().expect("clap requires --teacher"),
         more_teachers: teachers.collect(),
+        teacher_context: a.teacher_context,
         attention_kd: a.attention_kd,
         attention_layers,
         student_layers: layers,

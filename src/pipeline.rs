@@ -84,6 +84,7 @@ pub fn run(a: Args) -> Result<()> {
     let r = distill(DistillArgs {
         teacher: tdir.to_string_lossy().to_string(),
         more_teachers: Vec::new(),
+        teacher_context: None,
         attention_kd: 0.0,
         attention_layers: None,
         student_layers: Some(parse_layers(&a.student_layers, usize::MAX)?),

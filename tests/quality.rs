@@ -442,3 +442,155 @@ fn distill_with_attention_and_several_teachers() {
     );
     assert!(!ok && err.contains("--attention-layers 5:0"), "{err}");
 }
+
+#[test]
+fn a_context_teacher_teaches_a_student_that_reads_sentences_alone() {
+    use distilner::distill::teacher_windows::{teacher_cache, StudentWindows, TeacherRun};
+    use distilner::tokenize::pad_batch;
+    tch::set_num_threads(1);
+    let m = tiny_model_dir("tiny-bert-ner");
+    let work = tempfile::tempdir().unwrap();
+    let path = conll_docs("eng.testa", 40, work.path());
+    let corpus = parse_conll(&std::fs::read(&path).unwrap(), "dev").unwrap();
+    let l = load_dir(m.path(), Head::Keep, tch::Device::Cpu).unwrap();
+    let labels = l.model.labels.clone();
+    let prep = |c: usize| {
+        distilner::train::prepare(&corpus, &l.tokenizer, &labels, &opt(c).fit(&l.model), false)
+            .unwrap()
+    };
+    let (alone, ctx) = (prep(0), prep(24));
+    let col_map: Vec<usize> = (0..labels.len()).collect();
+    let cache = |context: usize| {
+        let run = TeacherRun {
+            model: &l.model,
+            col_map: &col_map,
+            context,
+            batch_size: 8,
+            dist: None,
+        };
+        let windows = StudentWindows {
+            corpus: &corpus,
+            examples: &alone,
+            tokenizer: &l.tokenizer,
+            labels: &labels,
+            win: opt(0).fit(&l.model),
+            all_subtokens: false,
+            kd_all_tokens: false,
+        };
+        teacher_cache(&run, &windows).unwrap()
+    };
+    let (with, without) = (cache(24), cache(0));
+    // The model's own logits for one window, alone in its batch.
+    let forward = |e: &distilner::train::Example| {
+        let (ids, mask) = pad_batch(
+            &[e.input_ids.as_slice()],
+            l.tokenizer.pad_id,
+            tch::Device::Cpu,
+        );
+        tch::no_grad(|| l.model.forward(&ids, &mask, false, false).logits.get(0))
+    };
+    let mut seen_context = 0;
+    for (i, (a, c)) in alone.iter().zip(&ctx).enumerate() {
+        let n = a.input_ids.len() as i64;
+        let got = with.batch(&[i], n, tch::Device::Cpu).get(0);
+        let plain = without.batch(&[i], n, tch::Device::Cpu).get(0);
+        let own = a.own.len() as i64;
+        let rows = |t: &tch::Tensor, start: usize| t.narrow(0, start as i64, own);
+        let max = |t: tch::Tensor| t.abs().max().double_value(&[]);
+        // Without a teacher context the cache is the student windows' logits; with one, the
+        // sentence's rows are the teacher's over its context window.
+        assert!(max(rows(&plain, a.own.start) - rows(&forward(a), a.own.start)) < 1e-4);
+        assert!(
+            max(rows(&got, a.own.start) - rows(&forward(c), c.own.start)) < 1e-4,
+            "sentence {i}"
+        );
+        if c.input_ids.len() > a.input_ids.len() {
+            seen_context += 1;
+            assert!(max(rows(&got, a.own.start) - rows(&plain, a.own.start)) > 1e-4);
+        }
+    }
+    assert!(seen_context > 10, "only {seen_context} windows had context");
+}
+
+#[test]
+fn distill_from_a_context_teacher_into_a_student_without() {
+    let m = tiny_model_dir("tiny-bert-ner");
+    let work = tempfile::tempdir().unwrap();
+    let train = conll_docs("eng.train", 80, work.path());
+    let dev = conll_docs("eng.testa", 30, work.path());
+    let s = |p: &Path| p.display().to_string();
+    let teacher = work.path().join("t");
+    let (ok, _, err) = finetune(
+        m.path(),
+        &train,
+        &dev,
+        &teacher,
+        &["--lr", "1e-3", "--context", "16"],
+    );
+    assert!(ok, "{err}");
+    let distill = |out: &Path, extra: &[&str]| {
+        let (t, tr, d, o) = (s(&teacher), s(&train), s(&dev), s(out));
+        let mut args = vec![
+            "distill",
+            "--teacher",
+            &t,
+            "--train",
+            &tr,
+            "--dev",
+            &d,
+            "--test",
+            "none",
+            "--out",
+            &o,
+            "--threads",
+            "1",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--min-teacher-f1",
+            "0",
+            "--student-layers",
+            "0,1",
+        ];
+        args.extend_from_slice(extra);
+        distilner(&args)
+    };
+    let out = work.path().join("s");
+    let (ok, o, err) = distill(&out, &[]);
+    assert!(ok, "{o}\n{err}");
+    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        card.contains("the teacher read 16 sub-tokens of document context per side, the student 0"),
+        "{card}"
+    );
+    assert_eq!(read_json(&out.join("tagging.json"))["document_context"], 0);
+    // The teacher's context reaches the targets: reading sentences alone, it teaches otherwise.
+    let loss = |p: &Path| {
+        read_json(&p.join("metrics.json"))["history"][0]["training_loss"]
+            .as_f64()
+            .unwrap()
+    };
+    let alone = work.path().join("alone");
+    let (ok, _, err) = distill(&alone, &["--teacher-context", "0"]);
+    assert!(ok, "{err}");
+    assert!(!std::fs::read_to_string(alone.join("README.md"))
+        .unwrap()
+        .contains("the teacher read"));
+    assert!(
+        (loss(&out) - loss(&alone)).abs() > 1e-6,
+        "{} vs {}",
+        loss(&out),
+        loss(&alone)
+    );
+    // Every-token KD over context the teacher does not see the same way is refused, with the fix.
+    let (ok, _, err) = distill(
+        &work.path().join("all"),
+        &["--context", "8", "--kd-all-tokens"],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("--kd-all-tokens") && err.contains("--teacher-context 8"),
+        "{err}"
+    );
+}

@@ -307,8 +307,8 @@ def distill(teacher: Union[str, Sequence[str]], *, out: str, progress=None,
     student written to ``out``; returns its metrics.json as a dict. Options as ``finetune``'s, plus
     the CLI's distillation options: ``student_layers`` ([0, 2, 4] or "0,2,4"), ``student``,
     ``alpha``, ``temperature``, ``kd_all_tokens``, ``hidden_mse``, ``hidden_layer_map``,
-    ``attention_kd``, ``attention_layers`` ("S:T" or (S, T)), ``label_map``, ``min_teacher_f1``,
-    ``transfer``.
+    ``attention_kd``, ``attention_layers`` ("S:T" or (S, T)), ``teacher_context``, ``label_map``,
+    ``min_teacher_f1``, ``transfer``.
     """
     t = [str(teacher)] if isinstance(teacher, (str, os.PathLike)) else [str(x) for x in teacher]
     return _run(_core.distill, dict(teacher=t, out=str(out), **options), progress)

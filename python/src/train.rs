@@ -170,6 +170,7 @@ pub fn distill(
     let args = DistillArgs {
         teacher,
         more_teachers: teachers.collect(),
+        teacher_context: take(&mut kw, "teacher_context")?,
         attention_kd: take(&mut kw, "attention_kd")?.unwrap_or(0.0),
         attention_layers,
         student_layers: layers(&mut kw, "student_layers")?,

@@ -5,7 +5,7 @@ use crate::tokenize::pad_batch;
 use crate::train::dist::Dist;
 use crate::train::progress::Bar;
 use crate::train::Example;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use tch::{Device, Kind, Tensor};
 
 pub struct TeacherCache {
@@ -126,6 +126,43 @@ impl TeacherCache {
         TeacherCache { logits }
     }
 
+    /// Logits cached over `from` (the teacher's windows) re-seated onto `to` (the student's windows
+    /// of the same sentences, in the same order): [CLS], the sentence's own sub-tokens and [SEP] take
+    /// the teacher's rows; document context only the student's window holds gets zero rows, which
+    /// no loss reads (the KD term reads labelled positions; `teacher_windows` refuses the rest).
+    pub fn onto(self, from: &[Example], to: &[Example]) -> Result<TeacherCache> {
+        if from.len() != to.len() || self.logits.len() != from.len() {
+            bail!(
+                "teacher windows ({}) and student windows ({}) differ in number; they must cut the same sentences the same way",
+                from.len(),
+                to.len()
+            );
+        }
+        let logits = self
+            .logits
+            .into_iter()
+            .zip(from.iter().zip(to))
+            .map(|(z, (f, t))| {
+                if f.sentence != t.sentence || f.input_ids[f.own.clone()] != t.input_ids[t.own.clone()] {
+                    bail!(
+                        "sentence {}: the teacher's window and the student's hold different sub-tokens",
+                        t.sentence + 1
+                    );
+                }
+                let n = z.size()[1];
+                let (flast, tlast) = (f.input_ids.len() as i64 - 1, t.input_ids.len() as i64 - 1);
+                let own = t.own.len() as i64;
+                let rows = Tensor::zeros([tlast + 1, n], (Kind::Float, z.device()));
+                rows.narrow(0, 0, 1).copy_(&z.narrow(0, 0, 1));
+                rows.narrow(0, t.own.start as i64, own)
+                    .copy_(&z.narrow(0, f.own.start as i64, own));
+                rows.narrow(0, tlast, 1).copy_(&z.narrow(0, flast, 1));
+                Ok(rows)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(TeacherCache { logits })
+    }
+
     /// Append examples' targets computed elsewhere (a transfer set), on `device`.
     pub fn extend(&mut self, logits: Vec<Tensor>, device: Device) {
         self.logits
@@ -179,6 +216,46 @@ mod tests {
         let e = TeacherCache::ensemble(vec![one(), one(), one()], 2.0);
         let diff = (target(&e, 0, 2.0) - target(&one(), 0, 2.0)).abs().max();
         assert!(diff.double_value(&[]) < 1e-6, "{diff}");
+    }
+
+    fn example(sentence: usize, ids: &[i64], own: std::ops::Range<usize>) -> Example {
+        Example {
+            input_ids: ids.to_vec(),
+            labels: vec![-100; ids.len()],
+            sentence,
+            own,
+        }
+    }
+
+    #[test]
+    fn onto_reseats_the_sentence_rows_and_the_specials() {
+        // Teacher window: [CLS] c1 c2 | a b | c3 [SEP]; student window: [CLS] a b [SEP].
+        let from = [example(0, &[101, 7, 8, 1, 2, 9, 102], 3..5)];
+        let to = [example(0, &[101, 1, 2, 102], 1..3)];
+        let z = Tensor::arange(14, (Kind::Float, Device::Cpu)).view([7, 2]);
+        let c = TeacherCache { logits: vec![z] }.onto(&from, &to).unwrap();
+        let got: Vec<f32> = Vec::try_from(c.logits[0].reshape([-1])).unwrap();
+        assert_eq!(got, vec![0.0, 1.0, 6.0, 7.0, 8.0, 9.0, 12.0, 13.0]);
+        // The other way round: the student's context rows are zeros.
+        let z = Tensor::arange(8, (Kind::Float, Device::Cpu)).view([4, 2]);
+        let c = TeacherCache { logits: vec![z] }.onto(&to, &from).unwrap();
+        let got: Vec<f32> = Vec::try_from(c.logits[0].reshape([-1])).unwrap();
+        assert_eq!(
+            got,
+            vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 2.0, 3.0, 4.0, 5.0, 0.0, 0.0, 6.0, 7.0]
+        );
+    }
+
+    #[test]
+    fn onto_refuses_windows_of_different_text() {
+        let from = [example(0, &[101, 1, 3, 102], 1..3)];
+        let to = [example(0, &[101, 1, 2, 102], 1..3)];
+        let z = Tensor::zeros([4, 2], (Kind::Float, Device::Cpu));
+        let e = TeacherCache { logits: vec![z] }
+            .onto(&from, &to)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("sentence 1"), "{e}");
     }
 
     #[test]

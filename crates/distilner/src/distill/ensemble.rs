@@ -1,6 +1,7 @@
 //! The further teachers of a multi-teacher distillation: each is checked like the first (labels by
 //! name, the same tokenizer as the student, its own dev F1 through distilner) and its logits cached
 //! once over the training examples; `TeacherCache::ensemble` averages them.
+use super::teacher_windows::{teacher_cache, StudentWindows, TeacherRun};
 use super::{preflight, TeacherCache};
 use crate::data::{Corpus, LabelSet};
 use crate::eval::Mode;
@@ -8,18 +9,19 @@ use crate::evaluate::evaluate;
 use crate::infer::tagging::Tagging;
 use crate::infer::TagOptions;
 use crate::model::{hub, load_dir, Head};
-use crate::tokenize::NerTokenizer;
 use crate::train::dist::Dist;
 use crate::train::TeacherSummary;
-use crate::train::{Example, TrainConfig};
+use crate::train::TrainConfig;
 use anyhow::{bail, Result};
 
 /// What every further teacher is checked against and cached over.
 pub struct Member<'a> {
     pub student_labels: &'a LabelSet,
     pub data_labels: &'a LabelSet,
-    pub tokenizer: &'a NerTokenizer,
-    pub examples: &'a [Example],
+    /// The student's windows the logits are cached for.
+    pub windows: &'a StudentWindows<'a>,
+    /// Context per side every teacher reads (None: its own, from its tagging.json).
+    pub teacher_context: Option<usize>,
     pub dev: &'a Corpus,
     /// Scored for the report when given (rank 0).
     pub test: Option<&'a Corpus>,
@@ -36,8 +38,9 @@ pub fn member_cache(name: &str, m: &Member) -> Result<(TeacherCache, TeacherSumm
     let mut t = load_dir(&dir, Head::Keep, m.device)?;
     preflight::check_labels(m.data_labels, &t.model.labels)
         .map_err(|e| anyhow::anyhow!("teacher {name}: {e:#}"))?;
-    if t.tokenizer.inner.get_vocab(true) != m.tokenizer.inner.get_vocab(true)
-        || t.tokenizer.lowercase != m.tokenizer.lowercase
+    let tok = m.windows.tokenizer;
+    if t.tokenizer.inner.get_vocab(true) != tok.inner.get_vocab(true)
+        || t.tokenizer.lowercase != tok.lowercase
     {
         bail!("teacher {name}: its tokenizer differs from the first teacher's; every teacher must read the student's sub-tokens");
     }
@@ -69,13 +72,15 @@ pub fn member_cache(name: &str, m: &Member) -> Result<(TeacherCache, TeacherSumm
     };
     let col_map = preflight::check_labels(m.student_labels, &t.model.labels)?;
     t.model.set_inference_precision(m.cfg.precision(m.device))?;
-    let cache = TeacherCache::build(
-        &t.model,
-        m.examples,
-        &col_map,
-        t.tokenizer.pad_id,
-        m.cfg.eval_batch_size,
-        m.dist,
+    let cache = teacher_cache(
+        &TeacherRun {
+            model: &t.model,
+            col_map: &col_map,
+            context: m.teacher_context.unwrap_or(opt.context),
+            batch_size: m.cfg.eval_batch_size,
+            dist: m.dist,
+        },
+        m.windows,
     )?;
     Ok((
         cache,

@@ -8,6 +8,7 @@ pub mod label;
 pub mod objectives;
 pub mod preflight;
 pub mod run;
+pub mod teacher_windows;
 pub mod transfer;
 
 pub use cache::TeacherCache;

@@ -1,6 +1,7 @@
 //! `distill`: preflight, teacher-logit cache, student (built from the teacher's layers or given),
 //! KD training, and a report comparing student and teacher. `run` reads as its steps: prepare →
 //! preflight (the teacher) → student → cache (examples and teacher logits) → train → report.
+use super::teacher_windows::{teacher_cache, StudentWindows, TeacherRun};
 use super::{preflight, KdObjective, TeacherCache};
 use crate::data::{Corpus, LabelSet, Splits};
 use crate::eval::Mode;
@@ -21,6 +22,9 @@ pub struct DistillArgs {
     /// Further teachers (same tokenizer, labels matched by name): the KD target is the mean of all
     /// teachers' softened distributions. The student is still built from `teacher`'s layers.
     pub more_teachers: Vec<String>,
+    /// Document context per side the teachers read when caching their logits (None: each its own,
+    /// from its tagging.json); the student's windows are `cfg.document_context`'s either way.
+    pub teacher_context: Option<usize>,
     /// Weight of the attention-relation term (0 = off).
     pub attention_kd: f64,
     /// (student layer, teacher layer) for the attention-relation term (default: last, last).
@@ -374,13 +378,25 @@ fn cache(
         d.agree("data", &crate::train::batches::digest(&train, &dev))?;
     }
     let t0 = std::time::Instant::now();
-    let first = TeacherCache::build(
-        &t.model,
-        &train[..labelled],
-        &col_map,
-        t.tokenizer.pad_id,
-        a.cfg.eval_batch_size,
-        dist,
+    let windows = StudentWindows {
+        corpus: train_c,
+        examples: &train[..labelled],
+        tokenizer: &student.tokenizer,
+        labels: &student.model.labels,
+        win,
+        all_subtokens: a.cfg.label_all_subtokens,
+        kd_all_tokens: a.kd_all_tokens,
+    };
+    let teacher_context = a.teacher_context.unwrap_or(teacher.opt.context);
+    let first = teacher_cache(
+        &TeacherRun {
+            model: &t.model,
+            col_map: &col_map,
+            context: teacher_context,
+            batch_size: a.cfg.eval_batch_size,
+            dist,
+        },
+        &windows,
     )?;
     let (mut cache, others) = if a.more_teachers.is_empty() {
         (first, Vec::new())
@@ -393,8 +409,8 @@ fn cache(
                 &super::ensemble::Member {
                     student_labels: &student.model.labels,
                     data_labels: &p.data_labels,
-                    tokenizer: &student.tokenizer,
-                    examples: &train[..labelled],
+                    windows: &windows,
+                    teacher_context: a.teacher_context,
                     dev: dev_c,
                     test: test_c.filter(|_| p.main),
                     opt: p.opt,
@@ -416,6 +432,14 @@ fn cache(
         (TeacherCache::ensemble(caches, a.temperature), others)
     };
     let cache_seconds = t0.elapsed().as_secs_f64();
+    let context_text = if teacher_context == win.context {
+        String::new()
+    } else {
+        format!(
+            "; the teacher read {teacher_context} sub-tokens of document context per side, the student {}",
+            win.context
+        )
+    };
     let transfer_text = match transfer {
         Some(tr) => {
             let text = format!(
@@ -441,7 +465,7 @@ fn cache(
         cache,
         others,
         cache_seconds,
-        transfer_text,
+        transfer_text: context_text + &transfer_text,
         teacher_test,
     })
 }

@@ -96,6 +96,7 @@ pub(crate) fn load(
                         .push(Tensor::from_slice(&rows).view([w.word_ids.len() as i64, n as i64]));
                     t.examples.push(Example {
                         labels: label_ids(&w, &tags, all_subtokens),
+                        own: w.own,
                         input_ids: w.input_ids,
                         sentence,
                     });

@@ -11,6 +11,9 @@ pub struct Window {
     pub input_ids: Vec<i64>,
     /// Word index in the sentence (not the window) for each position; None for [CLS]/[SEP].
     pub word_ids: Vec<Option<usize>>,
+    /// Positions of the sentence's own sub-tokens (between [CLS] and [SEP], or between the
+    /// document context on either side).
+    pub own: std::ops::Range<usize>,
 }
 
 /// Split an encoding into windows of at most `max_len` positions (including [CLS]/[SEP]). Windows
@@ -44,6 +47,7 @@ pub fn windows(
         Window {
             sentence,
             start: s,
+            own: 1..input_ids.len() - 1,
             input_ids,
             word_ids,
         }

@@ -9,6 +9,8 @@ pub struct Example {
     pub input_ids: Vec<i64>,
     pub labels: Vec<i64>,
     pub sentence: usize,
+    /// Positions of the sentence's own sub-tokens; the rest are [CLS], [SEP] and document context.
+    pub own: std::ops::Range<usize>,
 }
 
 /// Pad rows of ids into `ids`, `mask` tensors on `device`.

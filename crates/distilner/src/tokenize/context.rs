@@ -70,6 +70,7 @@ pub fn document_windows(encs: &[Encoding], docs: &[Range<usize>], spec: WindowSp
         word_ids.resize(ids.len(), None);
         w.input_ids = ids;
         w.word_ids = word_ids;
+        w.own = 1 + left..1 + left + own;
         out.extend(ws);
     }
     out
@@ -129,9 +130,11 @@ mod tests {
                 None
             ]
         );
+        assert_eq!(ws[1].own, 3..6);
         // Without context, the plain windows.
         let plain = document_windows(&encs, std::slice::from_ref(&(0..3)), spec(32, 0));
         assert_eq!(plain[1].input_ids, encs[1].input_ids);
+        assert_eq!(plain[1].own, 1..4);
     }
 
     #[test]
@@ -164,6 +167,10 @@ mod tests {
                     prop_assert!(doc.contains(&from), "sentence {} sees sentence {}", w.sentence, from);
                     // Only the sentence's own tokens carry word ids.
                     prop_assert_eq!(wid.is_some(), from == w.sentence);
+                }
+                // `own` is exactly the positions that carry word ids.
+                for (pos, wid) in w.word_ids.iter().enumerate() {
+                    prop_assert_eq!(wid.is_some(), w.own.contains(&pos));
                 }
             }
             // Every word of every sentence is still covered.

@@ -57,6 +57,7 @@ pub fn prepare(
         .map(|w| Example {
             labels: label_ids(&w, &label_rows[w.sentence], all_subtokens),
             sentence: w.sentence,
+            own: w.own,
             input_ids: w.input_ids,
         })
         .collect())
