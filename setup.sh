@@ -103,7 +103,8 @@ if [ ! -x "$OPY" ]; then
 fi
 over() { "$OPY" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true; }
 if [ "$(over optimum-onnx)" != 0.1.0 ] || [ "$(over onnxruntime)" != 1.32.0 ]; then
-  say "installing ${ONNX_PKGS[*]} into .venv-onnx (once)"
+  say "installing ${ONNX_PKGS[*]} into .venv-onnx (once; pip may list conflicts of .venv's own packages, such as"
+  say "datasets, which it sees through the .pth and .venv-onnx never imports)"
   PIP_NO_CACHE_DIR=1 "$OPY" -m pip install -q "${ONNX_PKGS[@]}" ||
     say "warning: could not install the ONNX venv; bench --onnxruntime and tests/onnxruntime.rs will fail"
 fi
