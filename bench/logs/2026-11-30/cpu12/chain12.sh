@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Session 12: a document-context teacher trained on this CPU (fp32), then a 3-layer student that reads
 # sentences alone, taught from the teacher's context windows (distill's default since session 12).
+# Stopped by hand at batch 43 of 439 of epoch 1: 6.8 s a step, an ETA of 45 minutes an epoch, over two hours for
+# the teacher alone, past what the session had left. The same experiment is in bench/gpu_quality.sh for a lent GPU.
 set -x
 cd /work/main
 B=/tmp/full/distilner12
