@@ -67,6 +67,45 @@ fn finetune(
     distilner(&args)
 }
 
+/// A one-epoch `distill` of `teacher` on `train`/`dev` into a 2-layer student at `out` (1 thread,
+/// batch 8, no teacher-F1 floor), scored on `test` ("none" skips it), plus `extra`.
+fn distill_tiny(
+    teacher: &Path,
+    train: &Path,
+    dev: &Path,
+    test: &str,
+    out: &Path,
+    extra: &[&str],
+) -> (bool, String, String) {
+    let s = |p: &Path| p.display().to_string();
+    let (teacher, train, dev, out) = (s(teacher), s(train), s(dev), s(out));
+    let mut args = vec![
+        "distill",
+        "--teacher",
+        &teacher,
+        "--train",
+        &train,
+        "--dev",
+        &dev,
+        "--test",
+        test,
+        "--out",
+        &out,
+        "--threads",
+        "1",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
+        "--student-layers",
+        "0,1",
+    ];
+    args.extend_from_slice(extra);
+    distilner(&args)
+}
+
 fn words(c: &Corpus) -> Vec<Vec<String>> {
     c.sentences.iter().map(|s| s.words.clone()).collect()
 }
@@ -359,33 +398,9 @@ fn distill_with_attention_and_several_teachers() {
         &["--lr", "1e-3", "--seed", "7"],
     );
     assert!(ok, "{err}");
-    let distill = |out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "distill".to_string(),
-            "--teacher".into(),
-            s(m.path()),
-            "--train".into(),
-            s(&train),
-            "--dev".into(),
-            s(&dev),
-            "--test".into(),
-            s(&dev),
-            "--out".into(),
-            s(out),
-            "--threads".into(),
-            "1".into(),
-            "--epochs".into(),
-            "1".into(),
-            "--batch-size".into(),
-            "8".into(),
-            "--min-teacher-f1".into(),
-            "0".into(),
-            "--student-layers".into(),
-            "0,1".into(),
-        ];
-        args.extend(extra.iter().map(|x| x.to_string()));
-        distilner(&args.iter().map(|a| a.as_str()).collect::<Vec<_>>())
-    };
+    let test = s(&dev);
+    let distill =
+        |out: &Path, extra: &[&str]| distill_tiny(m.path(), &train, &dev, &test, out, extra);
     let out = work.path().join("s");
     let (ok, o, err) = distill(&out, &["--teacher", &s(&t2), "--attention-kd", "1.0"]);
     assert!(ok, "{o}\n{err}");
@@ -518,7 +533,6 @@ fn distill_from_a_context_teacher_into_a_student_without() {
     let work = tempfile::tempdir().unwrap();
     let train = conll_docs("eng.train", 80, work.path());
     let dev = conll_docs("eng.testa", 30, work.path());
-    let s = |p: &Path| p.display().to_string();
     let teacher = work.path().join("t");
     let (ok, _, err) = finetune(
         m.path(),
@@ -528,34 +542,8 @@ fn distill_from_a_context_teacher_into_a_student_without() {
         &["--lr", "1e-3", "--context", "16"],
     );
     assert!(ok, "{err}");
-    let distill = |out: &Path, extra: &[&str]| {
-        let (t, tr, d, o) = (s(&teacher), s(&train), s(&dev), s(out));
-        let mut args = vec![
-            "distill",
-            "--teacher",
-            &t,
-            "--train",
-            &tr,
-            "--dev",
-            &d,
-            "--test",
-            "none",
-            "--out",
-            &o,
-            "--threads",
-            "1",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--min-teacher-f1",
-            "0",
-            "--student-layers",
-            "0,1",
-        ];
-        args.extend_from_slice(extra);
-        distilner(&args)
-    };
+    let distill =
+        |out: &Path, extra: &[&str]| distill_tiny(&teacher, &train, &dev, "none", out, extra);
     let out = work.path().join("s");
     let (ok, o, err) = distill(&out, &[]);
     assert!(ok, "{o}\n{err}");

@@ -314,6 +314,8 @@ struct Cached {
     cache: TeacherCache,
     others: Vec<TeacherSummary>,
     cache_seconds: f64,
+    /// The card's words for the teacher's document context, when it differs from the student's.
+    context_text: String,
     /// The card's words for the transfer set, when there is one.
     transfer_text: String,
     teacher_test: Option<f64>,
@@ -465,7 +467,8 @@ fn cache(
         cache,
         others,
         cache_seconds,
-        transfer_text: context_text + &transfer_text,
+        context_text,
+        transfer_text,
         teacher_test,
     })
 }
@@ -478,10 +481,11 @@ fn kd_text(
     teacher: &TeacherSummary,
 ) -> String {
     let text = format!(
-        "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({:.0} s){}",
+        "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({:.0} s){}{}",
         if a.kd_all_tokens { "all real" } else { "labelled" },
         extra.describe(),
         cached.cache_seconds,
+        cached.context_text,
         cached.transfer_text,
         a = a.alpha,
         b = 1.0 - a.alpha,
