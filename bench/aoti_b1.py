@@ -4,18 +4,17 @@ Python) close the fp32 batch-1 gap? Exports one run directory with dynamic batch
 package, checks its logits against eager and times both at batch 1 (fp32, forward + argmax, CoNLL-2003 test in
 file order, interleaved, median of 3). usage: .venv/bin/python bench/aoti_b1.py RUN_DIR N_SENTENCES
 """
-import sys, time, statistics, torch, torch._inductor.config as ic
+import os, statistics, sys, time
+
+import torch
 from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+sys.path.insert(0, "../shared/reference")
+from infer_reference import read_words  # the PyTorch baseline's own CoNLL reader
 torch.set_num_threads(2)
 run, n = sys.argv[1], int(sys.argv[2])
 tok = AutoTokenizer.from_pretrained(run)
-sents, cur = [], []
-for line in open("../shared/data/conll2003/eng.testb"):
-    w = line.split()
-    if not w or w[0] == "-DOCSTART-":
-        if cur: sents.append(cur); cur = []
-        continue
-    cur.append(w[0])
+sents = read_words("../shared/data/conll2003/eng.testb")
 enc = [tok(s, is_split_into_words=True, return_tensors="pt")["input_ids"] for s in sents[:n]]
 model = AutoModelForTokenClassification.from_pretrained(run).eval()
 class M(torch.nn.Module):
@@ -30,7 +29,7 @@ with torch.inference_mode():
     path = torch._inductor.aoti_compile_and_package(ep, package_path="/tmp/distilner_aoti_b1.pt2",
         inductor_configs={"freezing": True, "max_autotune": True})
 print("AOT compiled+packaged in %.0f s" % (time.time() - t), flush=True)
-import os; print("package", os.path.getsize(path) // 1024, "KiB")
+print("package", os.path.getsize(path) // 1024, "KiB")
 t = time.time(); loaded = torch._inductor.aoti_load_package(path); print("loaded in %.1f s" % (time.time() - t))
 with torch.inference_mode():
     err = max((loaded(e, torch.ones_like(e)) - w(e, torch.ones_like(e))).abs().max().item() for e in enc[:200])

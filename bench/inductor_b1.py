@@ -15,19 +15,14 @@ import torch
 import torch._inductor.config as inductor
 from transformers import AutoModelForTokenClassification, AutoTokenizer
 
+sys.path.insert(0, "../shared/reference")
+from infer_reference import read_words  # the PyTorch baseline's own CoNLL reader
+
 torch.set_num_threads(2)
 run, n = sys.argv[1], int(sys.argv[2])
 onnx_dir = sys.argv[3] if len(sys.argv) > 3 else None
 tok = AutoTokenizer.from_pretrained(run)
-sents, cur = [], []
-for line in open("../shared/data/conll2003/eng.testb"):
-    w = line.split()
-    if not w or w[0] == "-DOCSTART-":
-        if cur:
-            sents.append(cur)
-            cur = []
-        continue
-    cur.append(w[0])
+sents = read_words("../shared/data/conll2003/eng.testb")
 enc = [{k: v for k, v in tok(s, is_split_into_words=True, return_tensors="pt").items()
         if k in ("input_ids", "attention_mask")} for s in sents[:n]]
 model = AutoModelForTokenClassification.from_pretrained(run).eval()
