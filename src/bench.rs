@@ -5,6 +5,7 @@ use distilner::bench::{
     self, data::BenchData, run_reference, BenchResult, DistilnerEngine, OrtCommand, OrtWorker,
     Timed,
 };
+use distilner::infer::engine::{attach, Engine};
 use distilner::model::{load_dir, Head, Precision};
 use std::path::PathBuf;
 
@@ -42,6 +43,9 @@ pub struct Args {
     /// it); each row also gives its F1 on --data.
     #[arg(long, num_args = 1.., default_values = ["fp32", "auto"])]
     precision: Vec<String>,
+    /// Also time each model's compiled package (`distilner compile`: AOTInductor, fp32) as its own row.
+    #[arg(long)]
+    compiled: bool,
     /// Also time ONNX Runtime (fp32 and dynamic int8) on each model, exported with Optimum's
     /// `optimum-cli export onnx` and quantized with `optimum-cli onnxruntime quantize --avx512_vnni`,
     /// in the same run; its fp32 logits are checked against distilner's.
@@ -87,6 +91,12 @@ pub fn run(a: Args) -> Result<()> {
         for &p in &precisions {
             let l = load_dir(dir, Head::Keep, device)?;
             engines.push(Box::new(DistilnerEngine::new(dir, l, p, d)?));
+        }
+        if a.compiled {
+            let mut l = load_dir(dir, Head::Keep, device)?;
+            let note = attach(&mut l.model, dir, Engine::Compiled, 1)?;
+            eprintln!("[bench] {note}");
+            engines.push(Box::new(DistilnerEngine::new(dir, l, Precision::Fp32, d)?));
         }
         if a.onnxruntime {
             eprintln!(

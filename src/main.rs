@@ -1,5 +1,6 @@
 //! The `distilner` command line: a thin shell over the library, one file per subcommand.
 mod bench;
+mod compile;
 mod data;
 mod data_flags;
 mod distill;
@@ -67,6 +68,8 @@ enum Cmd {
     Serve(serve::Args),
     /// Inference speed (sentences/s, tokens/s, latency) vs the PyTorch eager baseline and ONNX Runtime.
     Bench(bench::Args),
+    /// Compile a model ahead of time (torch.export + AOTInductor) for faster fp32 CPU inference.
+    Compile(compile::Args),
     /// Measure a model's dev F1 and speed in each precision; save the choice `--precision auto` follows.
     Precision(precision::Args),
     /// The main job: fine-tune the teacher, distil the student, report teacher vs student on test.
@@ -108,6 +111,7 @@ fn main() {
         Cmd::Serve(a) => serve::run(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::Precision(a) => precision::run(a),
+        Cmd::Compile(a) => compile::run(a),
         Cmd::Run(a) => pipeline::run(a),
     };
     if let Err(e) = r {

@@ -1,5 +1,6 @@
-//! `--model` and `--threads`, shared by the commands that load one trained model.
+//! `--model`, `--threads`, `--precision`, `--engine`, `--decoding` and `--context`, shared by the commands that load one trained model.
 use anyhow::Result;
+use distilner::infer::engine::{attach, Engine};
 use distilner::infer::load::{precision_for, tag_options_for};
 use distilner::infer::TagOptions;
 use distilner::model::{hub, load_dir, Head, Loaded};
@@ -27,6 +28,11 @@ pub struct ModelFlags {
     /// default: what the model was trained with (tagging.json), else 0.
     #[arg(long)]
     pub context: Option<usize>,
+    /// What runs the forward pass: compiled (the package `distilner compile` wrote beside the
+    /// weights: AOTInductor's fp32 CPU kernels), eager (distilner's own layers), or auto: the
+    /// package where it applies (fp32 on the CPU, same weights and libtorch), else eager.
+    #[arg(long, default_value = "auto")]
+    pub engine: String,
 }
 
 impl ModelFlags {
@@ -40,6 +46,8 @@ impl ModelFlags {
         }
         let mut l = load_dir(&dir, Head::Keep, device)?;
         l.model.set_inference_precision(precision)?;
+        let note = attach(&mut l.model, &dir, Engine::parse(&self.engine)?, 1)?;
+        eprintln!("[distilner] {note}");
         Ok(l)
     }
 

@@ -52,15 +52,17 @@ fn main() {
         libtorch_version(&dir)
     );
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
-    int8_shim(&dir);
+    shim(&dir, "src/model/int8/shim.cpp", "distilner_int8");
+    shim(&dir, "src/model/aoti/shim.cpp", "distilner_aoti");
     // libtorch_cuda is not linked: `util::load_cuda_backend` dlopens it where a GPU driver exists, so
     // CPU runs do not map CUDA's libraries (~350 MB resident).
 }
 
-/// `src/model/int8/shim.cpp` (libtorch's dynamic int8 linear through the dispatcher), compiled with
-/// the include paths and C++ flags torch-sys compiles tch's own C++ with.
-fn int8_shim(lib: &std::path::Path) {
-    println!("cargo:rerun-if-changed=src/model/int8/shim.cpp");
+/// A C++ shim for what tch does not wrap (`model/int8`: libtorch's dynamic int8 linear through the
+/// dispatcher; `model/aoti`: libtorch's AOTInductor package loader), compiled with the include paths
+/// and C++ flags torch-sys compiles tch's own C++ with.
+fn shim(lib: &std::path::Path, file: &str, name: &str) {
+    println!("cargo:rerun-if-changed={file}");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     let root = lib.parent().unwrap_or(lib);
     let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
@@ -73,6 +75,6 @@ fn int8_shim(lib: &std::path::Path) {
         .flag("-std=c++17")
         .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={abi}"))
         .flag("-DGLOG_USE_GLOG_EXPORT")
-        .file("src/model/int8/shim.cpp")
-        .compile("distilner_int8");
+        .file(file)
+        .compile(name);
 }

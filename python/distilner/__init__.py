@@ -202,13 +202,14 @@ class Tagger:
     precision: fp32, bf16, fp16 (CUDA), int8 (CPU) or auto (the model's measured choice).
     decoding: auto (the model's tagging.json), argmax or viterbi. context: document context
     sub-tokens per side (default: the model's). threads: libtorch intra-op threads.
+    engine: auto (the package ``distilner compile`` wrote, where it applies), eager or compiled.
     """
 
     def __init__(self, model: str, precision: str = "fp32", device: str = "cpu", *,
                  decoding: str = "auto", context: Optional[int] = None,
-                 threads: Optional[int] = None, batch_size: int = 32):
+                 threads: Optional[int] = None, batch_size: int = 32, engine: str = "auto"):
         self._t = _core.Tagger(str(model), precision, device, decoding, context, threads,
-                               batch_size)
+                               batch_size, engine)
         self.model = str(model)
 
     @property
@@ -222,7 +223,7 @@ class Tagger:
 
     @property
     def notes(self) -> List[str]:
-        """Why each choice was made (precision, decoding, context)."""
+        """Why each choice was made (precision, engine, decoding, context)."""
         return self._t.notes
 
     def __call__(self, inputs: Union[str, Sequence[str]], aggregation_strategy: str = "simple"):

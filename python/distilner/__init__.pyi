@@ -37,7 +37,8 @@ class Tagger:
     model: str
     def __init__(self, model: str, precision: str = "fp32", device: str = "cpu", *,
                  decoding: str = "auto", context: Optional[int] = None,
-                 threads: Optional[int] = None, batch_size: int = 32) -> None: ...
+                 threads: Optional[int] = None, batch_size: int = 32,
+                 engine: str = "auto") -> None: ...
     @property
     def labels(self) -> List[str]: ...
     @property

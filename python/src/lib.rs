@@ -150,7 +150,7 @@ struct PyTagger {
 #[pymethods]
 impl PyTagger {
     #[new]
-    #[pyo3(signature = (model, precision, device, decoding, context, threads, batch_size))]
+    #[pyo3(signature = (model, precision, device, decoding, context, threads, batch_size, engine))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -161,6 +161,7 @@ impl PyTagger {
         context: Option<usize>,
         threads: Option<i32>,
         batch_size: usize,
+        engine: String,
     ) -> PyResult<Self> {
         let device = match device.to_ascii_lowercase().as_str() {
             "cpu" => tch::Device::Cpu,
@@ -179,6 +180,7 @@ impl PyTagger {
             decoding,
             context,
             device,
+            engine,
         };
         let base = TagOptions {
             batch_size,

@@ -1,7 +1,10 @@
 """distilner.Tagger against transformers.pipeline("token-classification") on the same model, for
 every aggregation strategy: same entities, words, offsets and labels; scores within 1e-4."""
+import subprocess
+
 import numpy as np
 import pytest
+from conftest import BIN, REPO, tiny_model
 from transformers import pipeline
 
 import distilner
@@ -15,8 +18,8 @@ TEXTS = [
 STRATEGIES = ["none", "simple", "first", "average", "max"]
 
 
-def compare(model_dir):
-    tagger = distilner.Tagger(str(model_dir), threads=1)
+def compare(model_dir, tagger=None):
+    tagger = tagger or distilner.Tagger(str(model_dir), threads=1)
     compared = 0
     for s in STRATEGIES:
         pipe = pipeline("token-classification", model=str(model_dir), aggregation_strategy=s,
@@ -48,6 +51,19 @@ def test_tiny_distilbert_equals_pipeline(tiny_distilbert):
 
 def test_trained_student_equals_pipeline(trained_student):
     assert compare(trained_student) >= 5
+
+
+def test_compiled_engine_equals_pipeline(tmp_path):
+    """engine="compiled": the package `distilner compile` wrote, run from Python, still equals the
+    transformers pipeline; without one, the Tagger says how to make it."""
+    model = tiny_model("tiny-distilbert-ner", tmp_path / "m")
+    with pytest.raises(Exception, match="has no compiled package"):
+        distilner.Tagger(str(model), threads=1, engine="compiled")
+    subprocess.run([str(BIN), "compile", "--model", str(model), "--no-autotune", "--threads", "1"],
+                   check=True, cwd=REPO, capture_output=True)
+    tagger = distilner.Tagger(str(model), threads=1, engine="compiled")
+    assert any(n.startswith("engine compiled") for n in tagger.notes), tagger.notes
+    assert compare(model, tagger) > 50
 
 
 def test_string_and_list_inputs(tiny_bert):

@@ -495,6 +495,8 @@ pub fn router_loading(
                 "window": tag.max_len,
                 "version": env!("CARGO_PKG_VERSION"),
                 "precision": model.precision().name(),
+                // eager, or the compiled package `distilner compile` wrote (`--engine`).
+                "engine": if model.compiled().is_some() { "compiled" } else { "eager" },
                 "decoding": tag.decoding.name(),
                 "limits": limits,
             });

@@ -4,6 +4,7 @@
 use crate::data::DataError;
 use crate::distill::preflight::PreflightError;
 use crate::eval::metrics::LengthMismatch;
+use crate::model::aoti::AotiError;
 use crate::model::int8::Int8Error;
 use crate::model::ModelError;
 use crate::tokenize::TokenizerError;
@@ -29,6 +30,9 @@ pub enum Error {
     /// int8 inference this machine or model cannot run.
     #[error(transparent)]
     Int8(#[from] Int8Error),
+    /// A compiled package libtorch could not load.
+    #[error(transparent)]
+    Aoti(#[from] AotiError),
     /// Gold and predicted tags of different lengths.
     #[error(transparent)]
     Score(#[from] LengthMismatch),
@@ -61,6 +65,7 @@ impl From<anyhow::Error> for Error {
             PreflightError => Error::Preflight,
             TrainError => Error::Train,
             Int8Error => Error::Int8,
+            AotiError => Error::Aoti,
             LengthMismatch => Error::Score,
             tch::TchError => Error::Torch
         );

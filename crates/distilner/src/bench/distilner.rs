@@ -73,10 +73,7 @@ impl Timed for DistilnerEngine<'_> {
         tch::no_grad(|| {
             for (ids, mask) in todo {
                 let t1 = Instant::now();
-                let _ = model
-                    .forward(ids, mask, false, false)
-                    .logits
-                    .argmax(-1, false);
+                let _ = model.logits(ids, mask).argmax(-1, false);
                 wait_for(model.device());
                 lat_ms.push(t1.elapsed().as_secs_f64() * 1000.0);
             }
@@ -93,7 +90,15 @@ impl Timed for DistilnerEngine<'_> {
         } else {
             ""
         };
-        let engine = format!("distilner {}{cuda}", self.loaded.model.precision().name());
+        let compiled = if self.loaded.model.compiled().is_some() {
+            " compiled"
+        } else {
+            ""
+        };
+        let engine = format!(
+            "distilner {}{compiled}{cuda}",
+            self.loaded.model.precision().name()
+        );
         BenchResult::timed(engine, &self.dir, self.data, batches, self.f1)
     }
 

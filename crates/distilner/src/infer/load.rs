@@ -1,8 +1,10 @@
-//! One trained model made ready to tag: its directory resolved, weights loaded at the asked precision,
+//! One trained model made ready to tag: its directory resolved, weights loaded at the asked precision
+//! on the asked engine (eager, or its compiled package),
 //! document context and decoding taken from the request, else from the model's tagging.json. The
 //! CLI's `--model/--precision/--decoding/--context` and the Python `Tagger` both come through here,
 //! and each choice comes with the sentence that says why (printed by the CLI, logged by Python).
 use super::{predict, Decoding, Strategy, TagOptions};
+use crate::infer::engine::{attach, Engine};
 use crate::infer::precision::{PrecisionChoice, FILE as PRECISION_FILE};
 use crate::infer::tagging::{self, Tagging};
 use crate::model::{hub, load_dir, Head, Loaded, Precision};
@@ -22,6 +24,8 @@ pub struct TaggerRequest {
     /// Document context per side; None: tagging.json's, else 0.
     pub context: Option<usize>,
     pub device: tch::Device,
+    /// auto (the model's compiled package where it applies, else eager), eager or compiled.
+    pub engine: String,
 }
 
 /// A loaded model with its tagging options and the reasons for each choice.
@@ -39,8 +43,12 @@ impl Tagger {
         let (precision, why_precision) = precision_for(&dir, &req.precision, req.device)?;
         let mut loaded = load_dir(&dir, Head::Keep, req.device)?;
         loaded.model.set_inference_precision(precision)?;
+        let why_engine = attach(&mut loaded.model, &dir, Engine::parse(&req.engine)?, 1)?;
         let (options, why_tagging) = tag_options_for(&dir, base, &req.decoding, req.context)?;
-        let notes = why_precision.into_iter().chain([why_tagging]).collect();
+        let notes = why_precision
+            .into_iter()
+            .chain([why_engine, why_tagging])
+            .collect();
         Ok(Tagger {
             dir,
             loaded,

@@ -1,6 +1,7 @@
 //! Inference stage: batched tagging of word sequences; raw text → words with offsets → entities.
 pub mod aggregate;
 pub mod decode;
+pub mod engine;
 pub mod load;
 pub mod pipeline;
 pub mod precision;

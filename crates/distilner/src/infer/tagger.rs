@@ -98,8 +98,7 @@ pub fn row_probs(
             let batch: Vec<&[i64]> = chunk.iter().map(|&i| rows[i]).collect();
             let (ids, mask) = pad_batch(&batch, pad, model.device());
             let probs = model
-                .forward(&ids, &mask, false, false)
-                .logits
+                .logits(&ids, &mask)
                 .to_kind(Kind::Float)
                 .softmax(-1, Kind::Float)
                 .to_device(tch::Device::Cpu);

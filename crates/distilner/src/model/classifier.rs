@@ -1,10 +1,12 @@
 //! `BertForTokenClassification` / `DistilBertForTokenClassification`: an encoder plus a linear head.
+use super::aoti::CompiledModel;
 use super::config::{Arch, ModelConfig};
 use super::int8::Int8Error;
 use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
 use super::precision::{cast_linear, linear, Precision};
 use super::{bert, distilbert};
 use crate::data::LabelSet;
+use std::sync::Arc;
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
@@ -16,6 +18,8 @@ pub struct TokenClassifier {
     layers: Vec<TransformerLayer>,
     classifier: nn::Linear,
     precision: Precision,
+    /// The same weights compiled by AOTInductor (`distilner compile`), used by `logits` when set.
+    compiled: Option<Arc<CompiledModel>>,
 }
 
 /// What a forward pass should collect besides the logits.
@@ -83,6 +87,7 @@ impl TokenClassifier {
             layers,
             classifier,
             precision: Precision::Fp32,
+            compiled: None,
         }
     }
 
@@ -110,6 +115,25 @@ impl TokenClassifier {
         }
         self.precision = p;
         Ok(())
+    }
+
+    /// Run inference's `logits` through `c`, a package compiled from these very weights (the
+    /// caller checks that: `infer::engine`). Training and hidden states stay eager.
+    pub fn set_compiled(&mut self, c: Option<Arc<CompiledModel>>) {
+        self.compiled = c;
+    }
+
+    pub fn compiled(&self) -> Option<&CompiledModel> {
+        self.compiled.as_deref()
+    }
+
+    /// Inference logits (fp32) for `ids` and `mask`: the compiled package's where one is set and the
+    /// batch is inside the shapes it was exported for, else the eager forward's.
+    pub fn logits(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
+        match &self.compiled {
+            Some(c) if c.fits(ids) => c.logits(ids, mask),
+            _ => self.forward(ids, mask, false, false).logits,
+        }
     }
 
     pub fn device(&self) -> Device {

@@ -1,0 +1,327 @@
+//! `distilner compile` and `--engine`: a model compiled ahead of time by torch.export + AOTInductor
+//! (the tiny BERT teacher and DistilBERT student, Inductor's default lowering to keep the suite
+//! short) gives distilner's eager logits on padded batches; the inference commands run it and say
+//! so; a package that no longer matches its weights is never used.
+mod common;
+#[path = "common/server.rs"]
+mod server;
+use common::*;
+use distilner::infer::engine::{attach, Engine};
+use distilner::model::{load_dir, Head};
+use server::start_server;
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+
+fn compile(model: &Path) {
+    let (ok, out, err) = distilner(&[
+        "compile",
+        "--model",
+        model.to_str().unwrap(),
+        "--no-autotune",
+        "--threads",
+        "1",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("compiled "), "{out}");
+    let m = read_json(&model.join("compiled.json"));
+    assert_eq!(m["precision"], "fp32", "{m}");
+    assert_eq!(m["checked_rows"], 6, "{m}");
+    assert!(m["max_abs_diff"].as_f64().unwrap() < 1e-4, "{m}");
+    assert!(model.join(m["package"].as_str().unwrap()).is_file(), "{m}");
+}
+
+/// Rows of lengths 2..max_len (so every batch but one is padded), in one batch and alone.
+fn batches(vocab: i64, max_len: i64) -> Vec<(Tensor, Tensor)> {
+    tch::manual_seed(7);
+    let rows: Vec<Vec<i64>> = [2, 9, 23, max_len]
+        .iter()
+        .map(|&n| {
+            Vec::try_from(Tensor::randint_low(
+                1,
+                vocab,
+                [n],
+                (Kind::Int64, Device::Cpu),
+            ))
+            .unwrap()
+        })
+        .collect();
+    let all: Vec<&[i64]> = rows.iter().map(|r| r.as_slice()).collect();
+    vec![
+        distilner::tokenize::pad_batch(&all, 0, Device::Cpu),
+        distilner::tokenize::pad_batch(&all[1..2], 0, Device::Cpu),
+    ]
+}
+
+fn max_diff_on_real(a: &Tensor, b: &Tensor, mask: &Tensor) -> f64 {
+    let pad = mask.eq(0).unsqueeze(-1);
+    (a - b).abs().masked_fill(&pad, 0.0).max().double_value(&[])
+}
+
+/// The package stands in for the eager model: same logits on padded batches, and
+/// `TokenClassifier::logits` really runs it (a later change to the eager weights does not reach it).
+fn library_runs_the_package(model: &Path) {
+    tch::set_num_threads(1);
+    let mut l = load_dir(model, Head::Keep, Device::Cpu).unwrap();
+    let note = attach(&mut l.model, model, Engine::Compiled, 1).unwrap();
+    assert!(note.starts_with("engine compiled"), "{note}");
+    let (vocab, max_len) = (l.model.config.vocab_size, l.model.config.max_position);
+    let _g = tch::no_grad_guard();
+    for (ids, mask) in batches(vocab, max_len) {
+        let eager = l.model.forward(&ids, &mask, false, false).logits;
+        let compiled = l.model.logits(&ids, &mask);
+        assert_eq!(compiled.size(), eager.size());
+        let d = max_diff_on_real(&compiled, &eager, &mask);
+        assert!(d < 1e-4, "compiled vs eager logits differ by {d}");
+    }
+    // Shift the eager head's bias: eager logits move by 1, the frozen package's do not.
+    let (ids, mask) = batches(vocab, max_len).remove(0);
+    let before = l.model.logits(&ids, &mask);
+    for (name, mut v) in l.model.vs.variables() {
+        if name == "classifier.bias" {
+            let _ = v.g_add_scalar_(1.0);
+        }
+    }
+    let eager = l.model.forward(&ids, &mask, false, false).logits;
+    assert!(
+        max_diff_on_real(&eager, &before, &mask) > 0.5,
+        "the bias did not move the eager logits"
+    );
+    let after = l.model.logits(&ids, &mask);
+    assert_eq!(
+        max_diff_on_real(&after, &before, &mask),
+        0.0,
+        "logits did not come from the package"
+    );
+}
+
+fn predict(model: &Path, input: &Path, engine: &str) -> (serde_json::Value, String) {
+    let (ok, out, err) = distilner(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--engine",
+        engine,
+        "--aggregation",
+        "none",
+        "--threads",
+        "1",
+    ]);
+    assert!(ok, "{err}");
+    (serde_json::from_str(&out).unwrap(), err)
+}
+
+/// Per token: (word, label, score) of every tagged token.
+fn tags(v: &serde_json::Value) -> Vec<(String, String, f64)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s.as_array().unwrap())
+        .map(|e| {
+            (
+                e["word"].to_string(),
+                e["entity"].to_string(),
+                e["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// predict, eval, serve and bench on the package: `auto` takes it and says so, with eager's tags.
+fn commands_run_the_package(model: &Path) {
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.txt");
+    std::fs::write(
+        &input,
+        "Angela Merkel visited Paris .\nEU rejects German call to boycott British lamb .\nPeter Blackburn\n",
+    )
+    .unwrap();
+    let (eager, err) = predict(model, &input, "eager");
+    assert!(err.contains("engine eager (asked for)"), "{err}");
+    let (auto, err) = predict(model, &input, "auto");
+    assert!(err.contains("engine compiled ("), "{err}");
+    let (a, b) = (tags(&eager), tags(&auto));
+    assert!(!a.is_empty() && a.len() == b.len(), "{eager} vs {auto}");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!((&x.0, &x.1), (&y.0, &y.1));
+        assert!((x.2 - y.2).abs() < 1e-4, "{x:?} vs {y:?}");
+    }
+
+    let data = conll_subset("eng.testb", 40, work.path());
+    let eval = |engine: &str| {
+        let (ok, out, err) = distilner(&[
+            "eval",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--engine",
+            engine,
+            "--threads",
+            "1",
+        ]);
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (v, err)
+    };
+    let ((e, _), (c, err)) = (eval("eager"), eval("compiled"));
+    assert!(err.contains("engine compiled ("), "{err}");
+    assert_eq!(e["f1"], c["f1"]);
+    assert_eq!(e["per_type"], c["per_type"]);
+
+    let (mut child, addr) = start_server(model, &[]);
+    let info = http_get(&addr, "/info");
+    assert!(info.contains("\"engine\":\"compiled\""), "{info}");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    let json = work.path().join("b.json");
+    let (ok, _, err) = distilner(&[
+        "bench",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--no-reference",
+        "--runs",
+        "1",
+        "--threads",
+        "1",
+        "--batch",
+        "1",
+        "8",
+        "--precision",
+        "fp32",
+        "--compiled",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let v = read_json(&json);
+    let rows = v["results"].as_array().unwrap();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["engine"] == name)
+            .unwrap_or_else(|| panic!("no {name} row: {v}"))
+    };
+    let (e, c) = (row("distilner fp32"), row("distilner fp32 compiled"));
+    assert_eq!(e["f1"], c["f1"], "{v}");
+    assert!(
+        c["batches"]["8"]["sentences_per_s"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        c,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = String::new();
+    c.read_to_string(&mut buf).unwrap();
+    buf
+}
+
+/// Changed weights make the package stale: `auto` runs eager and says why, `compiled` refuses.
+fn a_stale_package_is_never_used(model: &Path) {
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.txt");
+    std::fs::write(&input, "Angela Merkel visited Paris .\n").unwrap();
+    let cfg = model.join("config.json");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.clone() + "\n").unwrap();
+    let (_, err) = predict(model, &input, "auto");
+    assert!(
+        err.contains("engine eager (config.json or model.safetensors changed"),
+        "{err}"
+    );
+    let (ok, _, err) = distilner(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--engine",
+        "compiled",
+    ]);
+    assert!(
+        !ok && err.contains("changed since it was compiled"),
+        "{err}"
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let (_, err) = predict(model, &input, "auto");
+    assert!(err.contains("engine compiled ("), "{err}");
+    // int8 is not what the package computes.
+    let (ok, _, err) = distilner(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--engine",
+        "compiled",
+        "--precision",
+        "int8",
+    ]);
+    assert!(
+        !ok && err.contains("the package is fp32 and this run is int8"),
+        "{err}"
+    );
+}
+
+fn check(name: &str) {
+    let m = tiny_model_dir(name);
+    compile(m.path());
+    library_runs_the_package(m.path());
+    commands_run_the_package(m.path());
+    a_stale_package_is_never_used(m.path());
+}
+
+#[test]
+fn a_compiled_distilbert_student_runs_in_every_inference_command() {
+    check("tiny-distilbert-ner");
+}
+
+#[test]
+fn a_compiled_bert_teacher_runs_in_every_inference_command() {
+    check("tiny-bert-ner");
+}
+
+/// Without a package `--engine compiled` says how to make one; a compiler that is not there is named.
+#[test]
+fn missing_package_or_compiler_is_named() {
+    let m = tiny_model_dir("tiny-distilbert-ner");
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.txt");
+    std::fs::write(&input, "Angela Merkel visited Paris .\n").unwrap();
+    let model = m.path().to_str().unwrap();
+    let (ok, _, err) = distilner(&[
+        "predict",
+        "--model",
+        model,
+        "--input",
+        input.to_str().unwrap(),
+        "--engine",
+        "compiled",
+    ]);
+    assert!(
+        !ok && err.contains("has no compiled package (`distilner compile --model"),
+        "{err}"
+    );
+    let (ok, _, err) = distilner(&[
+        "compile",
+        "--model",
+        model,
+        "--python",
+        "/nonexistent/python",
+    ]);
+    assert!(
+        !ok && err.contains("/nonexistent/python") && err.contains("setup.sh"),
+        "{err}"
+    );
+    assert!(!m.path().join("compiled.json").exists());
+}
