@@ -22,6 +22,16 @@ pub struct Args {
     /// each shape: minutes, and the faster package) for its default lowering (tens of seconds).
     #[arg(long)]
     no_autotune: bool,
+    /// Example batches (ROWSxLENGTH) max-autotune tunes a package for, one package each: its
+    /// GEMM choices follow the example's row count, so one tuned for single sentences loses on
+    /// batches of 32 and the other way round.
+    #[arg(long, num_args = 1.., default_values = ["2x16", "32x40"], value_parser = parse_shape)]
+    tune_for: Vec<[i64; 2]>,
+    /// Skip timing eager and each package at batches of 1 to 64 rows: every batch the packages
+    /// take then runs on the first package. By default each batch size runs on whichever engine
+    /// was fastest for it (on an idle machine).
+    #[arg(long)]
+    no_measure: bool,
     /// Threads the compiler tunes for (and libtorch uses while checking the package).
     #[arg(long, default_value_t = 2)]
     threads: i32,
@@ -43,19 +53,59 @@ pub fn run(a: Args) -> Result<()> {
         python: a.python,
         max_batch: a.max_batch,
         autotune: !a.no_autotune,
+        tune_for: a.tune_for,
+        measure: !a.no_measure,
         threads: a.threads,
     };
     let m = compile(&dir, &o)?;
+    for p in &m.packages {
+        println!(
+            "{}: tuned for {}x{}, compiled in {:.0} s, logits within {:.1e} of distilner's over {} padded rows",
+            dir.join(&p.file).display(),
+            p.tuned_for[0],
+            p.tuned_for[1],
+            p.compile_seconds,
+            p.max_abs_diff,
+            m.checked_rows
+        );
+    }
+    for t in &m.timings {
+        let ms: Vec<String> = t.ms.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
+        println!(
+            "batch {}x{}: ms per call {}",
+            t.batch,
+            t.length,
+            ms.join(", ")
+        );
+    }
+    for r in &m.routes {
+        match r.up_to_tokens {
+            Some(n) => println!("route: up to {n} positions -> {}", r.engine),
+            None => println!("route: larger -> {}", r.engine),
+        }
+    }
     println!(
-        "compiled {} in {:.0} s: torch {}, {} kernels, batch 1-{}, length 2-{}; logits within {:.1e} of distilner's over {} padded rows",
-        dir.join(&m.package).display(),
-        m.compile_seconds,
+        "wrote {} (torch {}, {} kernels, batch 1-{}, length 2-{}; routes {})",
+        dir.join(distilner::export::compiled::MANIFEST).display(),
         m.torch,
         m.vec_isa,
         m.max_batch,
         m.max_len,
-        m.max_abs_diff,
-        m.checked_rows
+        m.routing
     );
     Ok(())
+}
+
+/// `ROWSxLENGTH`, e.g. 2x16 (the exporter needs at least 2 rows and 2 positions).
+fn parse_shape(s: &str) -> std::result::Result<[i64; 2], String> {
+    let bad = || format!("{s:?}: give ROWSxLENGTH, e.g. 2x16, with both at least 2");
+    let (b, t) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (b, t) = (
+        b.trim().parse().map_err(|_| bad())?,
+        t.trim().parse().map_err(|_| bad())?,
+    );
+    if b < 2 || t < 2 {
+        return Err(bad());
+    }
+    Ok([b, t])
 }

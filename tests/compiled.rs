@@ -12,22 +12,29 @@ use server::start_server;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
-fn compile(model: &Path) {
-    let (ok, out, err) = distilner(&[
+fn compile(model: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
         "compile",
         "--model",
         model.to_str().unwrap(),
         "--no-autotune",
         "--threads",
         "1",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let (ok, out, err) = distilner(&args);
     assert!(ok, "{err}");
-    assert!(out.contains("compiled "), "{out}");
+    assert!(out.contains("wrote "), "{out}");
     let m = read_json(&model.join("compiled.json"));
     assert_eq!(m["precision"], "fp32", "{m}");
     assert_eq!(m["checked_rows"], 6, "{m}");
-    assert!(m["max_abs_diff"].as_f64().unwrap() < 1e-4, "{m}");
-    assert!(model.join(m["package"].as_str().unwrap()).is_file(), "{m}");
+    // Without autotune the example shape changes nothing, so one package.
+    let p = &m["packages"].as_array().unwrap()[..];
+    assert_eq!(p.len(), 1, "{m}");
+    assert!(p[0]["max_abs_diff"].as_f64().unwrap() < 1e-4, "{m}");
+    assert!(model.join(p[0]["file"].as_str().unwrap()).is_file(), "{m}");
+    assert!(!model.join("compiled.partial").exists());
+    m
 }
 
 /// Rows of lengths 2..max_len (so every batch but one is padded), in one batch and alone.
@@ -275,7 +282,12 @@ fn a_stale_package_is_never_used(model: &Path) {
 
 fn check(name: &str) {
     let m = tiny_model_dir(name);
-    compile(m.path());
+    let manifest = compile(m.path(), &["--no-measure"]);
+    let file = &manifest["packages"][0]["file"];
+    assert_eq!(
+        manifest["routes"],
+        serde_json::json!([{"up_to_tokens": null, "engine": file}])
+    );
     library_runs_the_package(m.path());
     commands_run_the_package(m.path());
     a_stale_package_is_never_used(m.path());
@@ -289,6 +301,43 @@ fn a_compiled_distilbert_student_runs_in_every_inference_command() {
 #[test]
 fn a_compiled_bert_teacher_runs_in_every_inference_command() {
     check("tiny-bert-ner");
+}
+
+/// Measured routes: eager and the package timed at batches of 1 to 64 rows, every size routed to
+/// one of them, the last route open-ended; the inference commands say which sizes go where.
+#[test]
+fn routes_are_measured_per_batch_size() {
+    let m = tiny_model_dir("tiny-distilbert-ner");
+    let manifest = compile(m.path(), &[]);
+    let file = manifest["packages"][0]["file"].as_str().unwrap();
+    assert_eq!(manifest["routing"], "measured");
+    let timings = manifest["timings"].as_array().unwrap();
+    let rows: Vec<i64> = timings
+        .iter()
+        .map(|t| t["batch"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, [1, 2, 4, 8, 16, 32, 64]);
+    for t in timings {
+        for e in ["eager", file] {
+            assert!(t["ms"][e].as_f64().unwrap() > 0.0, "{t}");
+        }
+    }
+    let routes = manifest["routes"].as_array().unwrap();
+    assert!(
+        routes.last().unwrap()["up_to_tokens"].is_null(),
+        "{manifest}"
+    );
+    for r in routes {
+        assert!(r["engine"] == "eager" || r["engine"] == file, "{r}");
+    }
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.txt");
+    std::fs::write(&input, "Angela Merkel visited Paris .\n").unwrap();
+    let (_, err) = predict(m.path(), &input, "auto");
+    assert!(
+        err.contains("engine compiled (") && err.contains("batches "),
+        "{err}"
+    );
 }
 
 /// Without a package `--engine compiled` says how to make one; a compiler that is not there is named.

@@ -2,10 +2,11 @@
 //! `distilner compile` wrote beside the weights (AOTInductor, fp32, CPU). `auto` takes the package
 //! where it can stand in for the model — same weights, this libtorch, this CPU's instructions, fp32
 //! on the CPU — and says why not otherwise; `compiled` insists, `eager` never looks.
-use crate::export::compiled::Manifest;
-use crate::model::aoti::{AotiError, CompiledModel};
+use crate::export::compiled::{Manifest, RouteRecord, DIR, EAGER, MANIFEST};
+use crate::model::aoti::{AotiError, Compiled, CompiledModel, Route};
 use crate::model::{Precision, TokenClassifier};
 use crate::Result;
+use anyhow::anyhow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -61,18 +62,63 @@ pub fn attach(
     };
     match manifest {
         Some(m) if why_not.is_empty() => {
-            let path = dir.join(&m.package);
-            let c = CompiledModel::load(&path, runners, m.max_batch, m.max_len)?;
-            model.set_compiled(Some(Arc::new(c)));
-            Ok(format!(
-                "engine compiled ({}: AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager)",
-                path.display(),
+            let c = load_compiled(&m, dir, runners)?;
+            let note = format!(
+                "engine compiled ({}: AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager; {})",
+                dir.join(DIR).display(),
                 m.torch,
                 m.vec_isa,
-                m.max_abs_diff
-            ))
+                m.max_abs_diff(),
+                describe(&m.routes)
+            );
+            model.set_compiled(Some(Arc::new(c)));
+            Ok(note)
         }
         _ if engine == Engine::Compiled => Err(AotiError::Unusable(why_not).into()),
         _ => Ok(format!("engine eager ({why_not})")),
     }
+}
+
+/// The manifest's packages, loaded, and its routes as package indices.
+fn load_compiled(m: &Manifest, dir: &Path, runners: usize) -> Result<Compiled> {
+    let packages = m
+        .packages
+        .iter()
+        .map(|p| CompiledModel::load(&dir.join(&p.file), runners, m.max_batch, m.max_len))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let routes = m
+        .routes
+        .iter()
+        .map(|r| {
+            let package = match r.engine.as_str() {
+                EAGER => None,
+                e => Some(m.packages.iter().position(|p| p.file == e).ok_or_else(|| {
+                    anyhow!(
+                        "{}: a route names {e:?}, which is not among its packages; run `distilner compile` again",
+                        dir.join(MANIFEST).display()
+                    )
+                })?),
+            };
+            Ok(Route {
+                up_to_tokens: r.up_to_tokens,
+                package,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Compiled { packages, routes })
+}
+
+/// "batches up to 48 positions on compiled/…-2x16.pt2, up to 384 on …, larger on eager".
+fn describe(routes: &[RouteRecord]) -> String {
+    let parts: Vec<String> = routes
+        .iter()
+        .map(|r| {
+            let e = r.engine.rsplit('/').next().unwrap_or(&r.engine);
+            match r.up_to_tokens {
+                Some(n) => format!("up to {n} positions on {e}"),
+                None => format!("the rest on {e}"),
+            }
+        })
+        .collect();
+    format!("batches {}", parts.join(", "))
 }

@@ -1,5 +1,5 @@
 //! `BertForTokenClassification` / `DistilBertForTokenClassification`: an encoder plus a linear head.
-use super::aoti::CompiledModel;
+use super::aoti::Compiled;
 use super::config::{Arch, ModelConfig};
 use super::int8::Int8Error;
 use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
@@ -18,8 +18,9 @@ pub struct TokenClassifier {
     layers: Vec<TransformerLayer>,
     classifier: nn::Linear,
     precision: Precision,
-    /// The same weights compiled by AOTInductor (`distilner compile`), used by `logits` when set.
-    compiled: Option<Arc<CompiledModel>>,
+    /// The same weights compiled by AOTInductor (`distilner compile`), used by `logits` for the
+    /// batch sizes its routes give it.
+    compiled: Option<Arc<Compiled>>,
 }
 
 /// What a forward pass should collect besides the logits.
@@ -119,20 +120,20 @@ impl TokenClassifier {
 
     /// Run inference's `logits` through `c`, a package compiled from these very weights (the
     /// caller checks that: `infer::engine`). Training and hidden states stay eager.
-    pub fn set_compiled(&mut self, c: Option<Arc<CompiledModel>>) {
+    pub fn set_compiled(&mut self, c: Option<Arc<Compiled>>) {
         self.compiled = c;
     }
 
-    pub fn compiled(&self) -> Option<&CompiledModel> {
+    pub fn compiled(&self) -> Option<&Compiled> {
         self.compiled.as_deref()
     }
 
-    /// Inference logits (fp32) for `ids` and `mask`: the compiled package's where one is set and the
-    /// batch is inside the shapes it was exported for, else the eager forward's.
+    /// Inference logits (fp32) for `ids` and `mask`: the compiled package's where one is set and
+    /// its routes send a batch of this size to a package, else the eager forward's.
     pub fn logits(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
-        match &self.compiled {
-            Some(c) if c.fits(ids) => c.logits(ids, mask),
-            _ => self.forward(ids, mask, false, false).logits,
+        match self.compiled.as_ref().and_then(|c| c.pick(ids)) {
+            Some(p) => p.logits(ids, mask),
+            None => self.forward(ids, mask, false, false).logits,
         }
     }
 

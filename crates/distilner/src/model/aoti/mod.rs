@@ -2,6 +2,9 @@
 //! `distilner compile`) and run through libtorch's C++ loader (`shim.cpp`): fp32 logits from
 //! Inductor's generated kernels, with the weights frozen and prepacked into the package. The eager
 //! `TokenClassifier` stays the reference it is checked against.
+mod routes;
+pub use routes::{route_for, Compiled, Route};
+
 use std::ffi::{c_char, CStr, CString};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;

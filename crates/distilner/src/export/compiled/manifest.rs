@@ -1,0 +1,155 @@
+//! `compiled.json`: what a run directory's packages were compiled from, checked against and timed
+//! at, and whether they can stand in for the model here.
+use crate::Result;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+use tch::Device;
+
+pub const MANIFEST: &str = "compiled.json";
+/// The package directory inside a run directory.
+pub const DIR: &str = "compiled";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Package {
+    /// Relative to the run directory.
+    pub file: String,
+    /// The example batch (rows, length) max-autotune tuned its GEMMs for.
+    pub tuned_for: [i64; 2],
+    pub compile_seconds: f64,
+    /// Largest |logit difference| from distilner's eager fp32 over the checked padded rows.
+    pub max_abs_diff: f64,
+}
+
+/// One route: batches up to `up_to_tokens` positions (None: any) run on `engine` (a package's
+/// file, or `eager`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RouteRecord {
+    pub up_to_tokens: Option<i64>,
+    pub engine: String,
+}
+
+/// Median milliseconds per call of each engine on one batch shape, as measured at compile time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timing {
+    pub batch: i64,
+    pub length: i64,
+    pub ms: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub device: String,
+    pub precision: String,
+    /// Of config.json then model.safetensors: a package is its weights, frozen.
+    pub weights_sha256: String,
+    /// The torch that compiled it; libtorch must be the same version to run it.
+    pub torch: String,
+    pub transformers: String,
+    /// The vector instruction set Inductor generated code for (e.g. avx2, avx512).
+    pub vec_isa: String,
+    pub cpu: String,
+    pub max_batch: i64,
+    pub max_len: i64,
+    pub autotune: bool,
+    pub threads: i32,
+    pub packages: Vec<Package>,
+    /// Rows of random ids compared with the eager model (padded batch and a batch of one).
+    pub checked_rows: usize,
+    pub routes: Vec<RouteRecord>,
+    /// How the routes were chosen: measured (`timings`), or the first package for every batch.
+    pub routing: String,
+    pub timings: Vec<Timing>,
+    pub created: String,
+}
+
+/// sha256 over the files that make the model: a package is stale when either changed.
+pub fn weights_sha256(dir: &Path) -> Result<String> {
+    let mut h = Sha256::new();
+    for f in ["config.json", "model.safetensors"] {
+        let p = dir.join(f);
+        let mut r =
+            std::fs::File::open(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        std::io::copy(&mut r, &mut h).with_context(|| format!("cannot read {}", p.display()))?;
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// The libtorch this binary runs, as torch names its version (`2.11.0+cu130`).
+pub fn libtorch_version() -> &'static str {
+    env!("DISTILNER_LIBTORCH_VERSION")
+}
+
+/// Where `vec_isa` runs: the cpuinfo flags Inductor's own ISA check asks for.
+fn cpu_runs(vec_isa: &str) -> bool {
+    use crate::model::precision::cpu_has_any;
+    let all = |fs: &[&str]| fs.iter().all(|f| cpu_has_any(&[f]));
+    match vec_isa {
+        "avx2" => all(&["avx2", "fma"]),
+        "avx512" => all(&["avx512f", "avx512bw", "avx512dq", "avx512vl"]),
+        "amx" => all(&["avx512f", "amx_tile", "amx_bf16"]),
+        // Inductor's scalar fallback runs anywhere.
+        "" | "None" | "invalid vec isa" => true,
+        _ => false,
+    }
+}
+
+impl Manifest {
+    pub fn load(dir: &Path) -> Result<Option<Manifest>> {
+        let p = dir.join(MANIFEST);
+        if !p.exists() {
+            return Ok(None);
+        }
+        let m = serde_json::from_str(&std::fs::read_to_string(&p)?).with_context(|| {
+            format!(
+                "{}: not a compiled-model manifest; delete it or run `distilner compile` again",
+                p.display()
+            )
+        })?;
+        Ok(Some(m))
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let p = dir.join(MANIFEST);
+        std::fs::write(&p, serde_json::to_string_pretty(self)? + "\n")
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        Ok(())
+    }
+
+    /// Largest |logit difference| from eager over every package.
+    pub fn max_abs_diff(&self) -> f64 {
+        self.packages
+            .iter()
+            .map(|p| p.max_abs_diff)
+            .fold(0.0, f64::max)
+    }
+
+    /// Why the packages cannot stand in for the model in `dir` on `device` here (None: they can).
+    pub fn unusable(&self, dir: &Path, device: Device) -> Result<Option<String>> {
+        let missing = self
+            .packages
+            .iter()
+            .map(|p| dir.join(&p.file))
+            .find(|p| !p.exists());
+        let why = if device.is_cuda() {
+            "it was compiled for the CPU and this run is on CUDA".to_string()
+        } else if self.torch != libtorch_version() {
+            format!(
+                "it was compiled by torch {} and this binary runs libtorch {}",
+                self.torch,
+                libtorch_version()
+            )
+        } else if !cpu_runs(&self.vec_isa) {
+            format!("its kernels use {} and this CPU lacks it", self.vec_isa)
+        } else if let Some(p) = missing {
+            format!("{} is missing", p.display())
+        } else if weights_sha256(dir)? != self.weights_sha256 {
+            "config.json or model.safetensors changed since it was compiled".to_string()
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(why))
+    }
+}

@@ -1,0 +1,223 @@
+//! `distilner compile`: a run directory compiled once, ahead of time, by PyTorch's own compiler —
+//! `torch.export` of the model as transformers loads it, AOTInductor's C++ kernels with the weights
+//! frozen and prepacked — into packages under `compiled/`, one per example shape max-autotune tunes
+//! for, each checked against distilner's eager logits; then which engine is fastest for which batch
+//! size is measured, and `compiled.json` records it all. The inference commands then run them
+//! (`infer::engine`). The compiler is Python's (the venv's torch, the very version libtorch here
+//! is); running needs none.
+mod manifest;
+mod measure;
+
+pub use manifest::{
+    libtorch_version, weights_sha256, Manifest, Package, RouteRecord, Timing, DIR, MANIFEST,
+};
+pub use measure::{routes_from, EAGER};
+
+use crate::model::aoti::{AotiError, CompiledModel};
+use crate::model::{load_model, Head, TokenClassifier};
+use crate::tokenize::pad_batch;
+use crate::Result;
+use anyhow::{anyhow, Context};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tch::{Device, Kind, Tensor};
+
+const SCRIPT: &str = include_str!("aoti_compile.py");
+/// The compiled logits must match distilner's eager fp32 ones this closely (measured: 2e-5 on the
+/// main job's models; reordered fp32 sums, not a different model).
+pub const TOLERANCE: f64 = 1e-3;
+
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// The Python with torch (the version libtorch here is) and transformers (./setup.sh's .venv).
+    pub python: PathBuf,
+    /// Largest batch (rows) the packages take (larger ones run eager).
+    pub max_batch: i64,
+    /// Inductor's max-autotune: benchmarks its C++ GEMM templates against the library's for the
+    /// example's shapes (minutes; the faster packages), else its default lowering (tens of seconds).
+    pub autotune: bool,
+    /// The example batches (rows, length) to tune a package for, one package each; without
+    /// autotune only the first is compiled (the example then changes nothing).
+    pub tune_for: Vec<[i64; 2]>,
+    /// Time eager and each package per batch size and route each size to the fastest; else every
+    /// batch the packages take runs on the first.
+    pub measure: bool,
+    pub threads: i32,
+}
+
+/// Compile the model in `dir`, check each package against distilner's eager forward, measure the
+/// routes, and record them. The previous packages stay until the new ones are checked.
+pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
+    let (model, _) = load_model(dir, Head::Keep, Device::Cpu)?;
+    let sha = weights_sha256(dir)?;
+    let max_len = model.config.max_position;
+    let shapes: Vec<[i64; 2]> = match (o.autotune, o.tune_for.first()) {
+        (_, None) => vec![[2, 16]],
+        (false, Some(&s)) => vec![s],
+        (true, _) => o.tune_for.clone(),
+    };
+    let work = dir.join(format!("{DIR}.partial"));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    let name = |[b, t]: [i64; 2]| format!("model-cpu-fp32-{b}x{t}.pt2");
+    let info = run_python(dir, &work, &shapes, name, max_len, o).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&work);
+    })?;
+    let s = |k: &str| info[k].as_str().unwrap_or("unknown").to_string();
+    let mut loaded = Vec::new();
+    let mut packages = Vec::new();
+    let mut rows = 0;
+    for (i, &shape) in shapes.iter().enumerate() {
+        let p = CompiledModel::load(&work.join(name(shape)), 1, o.max_batch, max_len)?;
+        let (diff, n) = check(&model, &p, max_len);
+        rows = n;
+        if diff > TOLERANCE {
+            let _ = std::fs::remove_dir_all(&work);
+            return Err(AotiError::Mismatch {
+                dir: dir.to_path_buf(),
+                diff,
+                tolerance: TOLERANCE,
+            }
+            .into());
+        }
+        packages.push(Package {
+            file: format!("{DIR}/{}", name(shape)),
+            tuned_for: shape,
+            compile_seconds: info["packages"][i]["seconds"].as_f64().unwrap_or(f64::NAN),
+            max_abs_diff: diff,
+        });
+        loaded.push(p);
+    }
+    let (routes, timings, routing) = if o.measure {
+        let named: Vec<(String, &CompiledModel)> = packages
+            .iter()
+            .map(|p| p.file.clone())
+            .zip(&loaded)
+            .collect();
+        let timings = measure::measure(&model, &named, o.max_batch);
+        (routes_from(&timings), timings, "measured".to_string())
+    } else {
+        let first = RouteRecord {
+            up_to_tokens: None,
+            engine: packages[0].file.clone(),
+        };
+        (
+            vec![first],
+            vec![],
+            "the first package for every batch".to_string(),
+        )
+    };
+    drop(loaded);
+    // Swap in the checked packages: the old manifest goes first, so no moment pairs it with new files.
+    let _ = std::fs::remove_file(dir.join(MANIFEST));
+    let _ = std::fs::remove_dir_all(dir.join(DIR));
+    std::fs::rename(&work, dir.join(DIR))?;
+    let m = Manifest {
+        device: "cpu".into(),
+        precision: "fp32".into(),
+        weights_sha256: sha,
+        torch: s("torch"),
+        transformers: s("transformers"),
+        vec_isa: s("vec_isa"),
+        cpu: crate::util::hardware(Device::Cpu),
+        max_batch: o.max_batch,
+        max_len,
+        autotune: o.autotune,
+        threads: o.threads,
+        packages,
+        checked_rows: rows,
+        routes,
+        routing,
+        timings,
+        created: chrono::Local::now().to_rfc3339(),
+    };
+    m.save(dir)?;
+    Ok(m)
+}
+
+/// Run the Python half; its JSON line.
+fn run_python(
+    dir: &Path,
+    work: &Path,
+    shapes: &[[i64; 2]],
+    name: impl Fn([i64; 2]) -> String,
+    max_len: i64,
+    o: &CompileOptions,
+) -> Result<serde_json::Value> {
+    let script = tempfile::Builder::new().suffix(".py").tempfile()?;
+    std::fs::write(script.path(), SCRIPT)?;
+    let outs = shapes
+        .iter()
+        .map(|&s| format!("{}:{}x{}", work.join(name(s)).display(), s[0], s[1]));
+    let run = Command::new(&o.python)
+        .arg(script.path())
+        .arg(dir)
+        .args([
+            o.max_batch.to_string(),
+            max_len.to_string(),
+            (o.autotune as u8).to_string(),
+            o.threads.to_string(),
+        ])
+        .args(outs)
+        .env("OMP_NUM_THREADS", o.threads.to_string())
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run {} (run ./setup.sh, or pass --python with torch {} and transformers)",
+                o.python.display(),
+                libtorch_version()
+            )
+        })?;
+    if !run.status.success() {
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        return Err(AotiError::Compile {
+            dir: dir.to_path_buf(),
+            status: run.status.to_string(),
+            tail: lines[lines.len().saturating_sub(15)..].join("\n"),
+        }
+        .into());
+    }
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    Ok(stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| anyhow!("the compile script printed no result:\n{stdout}"))?)
+}
+
+/// Largest |logit difference| between a package and the eager model over real positions of a
+/// padded batch (lengths 2 to the longest window) and a batch of one, and how many rows that was.
+fn check(model: &TokenClassifier, compiled: &CompiledModel, max_len: i64) -> (f64, usize) {
+    let _g = tch::no_grad_guard();
+    tch::manual_seed(0);
+    let vocab = model.config.vocab_size;
+    let lens = [2, 5, 17, 40.min(max_len), max_len];
+    let rows: Vec<Vec<i64>> = lens
+        .iter()
+        .map(|&n| {
+            Vec::<i64>::try_from(Tensor::randint_low(
+                1,
+                vocab,
+                [n],
+                (Kind::Int64, Device::Cpu),
+            ))
+            .unwrap_or_default()
+        })
+        .collect();
+    let mut worst = 0f64;
+    let batches: [Vec<&[i64]>; 2] = [
+        rows.iter().map(|r| r.as_slice()).collect(),
+        vec![rows[2].as_slice()],
+    ];
+    for b in &batches {
+        // Padding positions are masked out of attention and of the comparison: any id will do.
+        let (ids, mask) = pad_batch(b, 0, Device::Cpu);
+        let eager = model.forward(&ids, &mask, false, false).logits;
+        let aot = compiled.logits(&ids, &mask);
+        let real = mask.to_kind(Kind::Bool).unsqueeze(-1);
+        let d = (eager - aot).abs().masked_fill(&real.logical_not(), 0.0);
+        worst = worst.max(d.max().double_value(&[]));
+    }
+    (worst, rows.len() + 1)
+}
