@@ -183,29 +183,19 @@ fn commands_run_the_package(model: &Path) {
     child.kill().unwrap();
     let _ = child.wait();
 
-    let json = work.path().join("b.json");
-    let (ok, _, err) = distilner(&[
-        "bench",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--no-reference",
-        "--runs",
-        "1",
-        "--threads",
-        "1",
-        "--batch",
-        "1",
-        "8",
-        "--precision",
-        "fp32",
-        "--compiled",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    assert!(ok, "{err}");
-    let v = read_json(&json);
+    let (_, v) = bench_dir(
+        model,
+        &[
+            "--limit",
+            "40",
+            "--batch",
+            "1",
+            "8",
+            "--precision",
+            "fp32",
+            "--compiled",
+        ],
+    );
     let rows = v["results"].as_array().unwrap();
     let row = |name: &str| {
         rows.iter()
@@ -246,24 +236,39 @@ fn a_stale_package_is_never_used(model: &Path) {
         err.contains("engine eager (config.json or model.safetensors changed"),
         "{err}"
     );
-    let (ok, _, err) = distilner(&[
-        "predict",
-        "--model",
-        model.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--engine",
-        "compiled",
-    ]);
-    assert!(
-        !ok && err.contains("changed since it was compiled"),
-        "{err}"
-    );
+    let err = predict_compiled_fails(model, &input, &[]);
+    assert!(err.contains("changed since it was compiled"), "{err}");
     std::fs::write(&cfg, text).unwrap();
     let (_, err) = predict(model, &input, "auto");
     assert!(err.contains("engine compiled ("), "{err}");
+    // A damaged package: `compiled` names it and the fix, `auto` runs eager and says why.
+    let m = read_json(&model.join("compiled.json"));
+    let pkg = model.join(m["packages"][0]["file"].as_str().unwrap());
+    let bytes = std::fs::read(&pkg).unwrap();
+    std::fs::write(&pkg, &bytes[..bytes.len() / 2]).unwrap();
+    let err = predict_compiled_fails(model, &input, &[]);
+    assert!(
+        err.contains("libtorch could not load this compiled package")
+            && err.contains("distilner compile"),
+        "{err}"
+    );
+    let (_, err) = predict(model, &input, "auto");
+    assert!(
+        err.contains("engine eager (") && err.contains("could not load"),
+        "{err}"
+    );
+    std::fs::write(&pkg, &bytes).unwrap();
     // int8 is not what the package computes.
-    let (ok, _, err) = distilner(&[
+    let err = predict_compiled_fails(model, &input, &["--precision", "int8"]);
+    assert!(
+        err.contains("the package is fp32 and this run is int8"),
+        "{err}"
+    );
+}
+
+/// `predict --engine compiled` with `extra` flags, which must fail; its stderr.
+fn predict_compiled_fails(model: &Path, input: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
         "predict",
         "--model",
         model.to_str().unwrap(),
@@ -271,13 +276,11 @@ fn a_stale_package_is_never_used(model: &Path) {
         input.to_str().unwrap(),
         "--engine",
         "compiled",
-        "--precision",
-        "int8",
-    ]);
-    assert!(
-        !ok && err.contains("the package is fp32 and this run is int8"),
-        "{err}"
-    );
+    ];
+    args.extend_from_slice(extra);
+    let (ok, _, err) = distilner(&args);
+    assert!(!ok, "{err}");
+    err
 }
 
 fn check(name: &str) {
@@ -348,17 +351,9 @@ fn missing_package_or_compiler_is_named() {
     let input = work.path().join("in.txt");
     std::fs::write(&input, "Angela Merkel visited Paris .\n").unwrap();
     let model = m.path().to_str().unwrap();
-    let (ok, _, err) = distilner(&[
-        "predict",
-        "--model",
-        model,
-        "--input",
-        input.to_str().unwrap(),
-        "--engine",
-        "compiled",
-    ]);
+    let err = predict_compiled_fails(m.path(), &input, &[]);
     assert!(
-        !ok && err.contains("has no compiled package (`distilner compile --model"),
+        err.contains("has no compiled package (`distilner compile --model"),
         "{err}"
     );
     let (ok, _, err) = distilner(&[

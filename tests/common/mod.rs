@@ -142,13 +142,18 @@ pub fn free_port() -> u16 {
 /// `args` add the rest (limit, batches, precisions, --onnxruntime). Returns stdout and the JSON.
 pub fn bench_tiny(model: &str, args: &[&str]) -> (String, serde_json::Value) {
     let m = tiny_model_dir(model);
+    bench_dir(m.path(), args)
+}
+
+/// `bench_tiny` on the model directory `m`.
+pub fn bench_dir(m: &std::path::Path, args: &[&str]) -> (String, serde_json::Value) {
     let work = tempfile::tempdir().unwrap();
     let json = work.path().join("b.json");
     let data = conll("eng.testb");
     let mut all = vec![
         "bench",
         "--model",
-        m.path().to_str().unwrap(),
+        m.to_str().unwrap(),
         "--data",
         data.to_str().unwrap(),
         "--no-reference",

@@ -62,7 +62,13 @@ pub fn attach(
     };
     match manifest {
         Some(m) if why_not.is_empty() => {
-            let c = load_compiled(&m, dir, runners)?;
+            let c = match load_compiled(&m, dir, runners) {
+                Ok(c) => c,
+                // `auto` asks for the package only where it applies: one libtorch cannot load
+                // (truncated, say) leaves the model eager, with the reason.
+                Err(e) if engine == Engine::Auto => return Ok(format!("engine eager ({e})")),
+                Err(e) => return Err(e),
+            };
             let note = format!(
                 "engine compiled ({}: AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager; {})",
                 dir.join(DIR).display(),

@@ -14,6 +14,7 @@ pub mod int8;
 pub mod layers;
 pub mod precision;
 pub mod proj;
+mod shim_error;
 pub mod student;
 
 pub use checkpoint::{load_dir, load_model, save_dir, Head, Loaded};

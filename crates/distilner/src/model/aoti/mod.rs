@@ -5,6 +5,7 @@
 mod routes;
 pub use routes::{route_for, Compiled, Route};
 
+use super::shim_error::take_error;
 use std::ffi::{c_char, CStr, CString};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
@@ -26,7 +27,6 @@ extern "C" {
         err: *mut *mut c_char,
     ) -> *mut CTensor;
     fn dn_aoti_free(m: *mut DnAoti);
-    fn dn_aoti_free_error(err: *mut c_char);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,18 +47,6 @@ pub enum AotiError {
         diff: f64,
         tolerance: f64,
     },
-}
-
-fn take_error(err: *mut c_char) -> String {
-    if err.is_null() {
-        return "unknown error".into();
-    }
-    // SAFETY: the shim returns a strdup'ed, NUL-terminated string; it is freed once, here.
-    let s = unsafe { CStr::from_ptr(err) }
-        .to_string_lossy()
-        .into_owned();
-    unsafe { dn_aoti_free_error(err) };
-    s
 }
 
 /// The package's shared library needs `libtorch.so` (a linker stub the binary itself does not

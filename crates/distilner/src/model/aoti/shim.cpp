@@ -40,5 +40,4 @@ at::Tensor* dn_aoti_run(dn_aoti* m, const at::Tensor* ids, const at::Tensor* mas
 }
 
 void dn_aoti_free(dn_aoti* m) { delete m; }
-void dn_aoti_free_error(char* err) { free(err); }
 }

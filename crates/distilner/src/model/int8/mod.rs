@@ -4,7 +4,8 @@
 //! activations quantized per tensor at run time over the full 8 bits, int32 accumulation, fp32 out. What `torch.ao.quantization.quantize_dynamic`
 //! does to `nn.Linear`, without Python.
 use super::precision::cpu_has_any;
-use std::ffi::{c_char, c_int, CStr};
+use super::shim_error::take_error;
+use std::ffi::{c_char, c_int};
 use std::ptr::NonNull;
 use tch::{nn, Device, Kind, Tensor};
 
@@ -34,7 +35,6 @@ extern "C" {
         err: *mut *mut c_char,
     ) -> *mut CTensor;
     fn dn_int8_free(w: *mut DnPacked);
-    fn dn_int8_free_error(err: *mut c_char);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,19 +43,6 @@ pub enum Int8Error {
     NotCpu(Device),
     #[error("libtorch could not pack an int8 weight ({0}); use --precision fp32 or bf16")]
     Pack(String),
-}
-
-/// `err` from the shim as a Rust string (freed here).
-fn take_error(err: *mut c_char) -> String {
-    if err.is_null() {
-        return "unknown error".into();
-    }
-    // SAFETY: the shim returns a strdup'ed, NUL-terminated string; it is freed once, here.
-    let s = unsafe { CStr::from_ptr(err) }
-        .to_string_lossy()
-        .into_owned();
-    unsafe { dn_int8_free_error(err) };
-    s
 }
 
 /// Without VNNI, AVX2's u8×s8 pair sums saturate int16 unless one side gives up a bit. The weights

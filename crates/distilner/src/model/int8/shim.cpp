@@ -63,5 +63,4 @@ at::Tensor* dn_int8_linear(const at::Tensor* x, const dn_packed* w, bool reduce_
 }
 
 void dn_int8_free(dn_packed* w) { delete w; }
-void dn_int8_free_error(char* err) { free(err); }
 }
