@@ -32,11 +32,11 @@ pub fn run(a: Args) -> Result<()> {
         bail!("{}: no sentences in split {:?}", a.data, a.split);
     }
     let c = measure(&dir, &dev, tch::Device::cuda_if_available())?;
-    println!("| precision | dev F1 | sentences/s (batch 32) |\n|---|---|---|");
+    println!("| precision | engine | dev F1 | sentences/s (batch 32) |\n|---|---|---|---|");
     for m in &c.measured {
         println!(
-            "| {} | {:.4} | {:.0} |",
-            m.precision, m.dev_f1, m.sentences_per_s
+            "| {} | {} | {:.4} | {:.0} |",
+            m.precision, m.engine, m.dev_f1, m.sentences_per_s
         );
     }
     c.save(&dir)?;

@@ -177,6 +177,27 @@ fn commands_run_the_package(model: &Path) {
     assert_eq!(e["f1"], c["f1"]);
     assert_eq!(e["per_type"], c["per_type"]);
 
+    // `precision` times fp32 as `--engine auto` will run it: on the package; the others eager.
+    let (ok, _, err) = distilner(&[
+        "precision",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("precision.json")).unwrap())
+            .unwrap();
+    for m in v["measured"].as_array().unwrap() {
+        let want = if m["precision"] == "fp32" { "compiled" } else { "eager" };
+        assert_eq!(m["engine"], want, "{v}");
+    }
+    assert_eq!(v["measured"][0]["dev_f1"], c["f1"], "{v}");
+    std::fs::remove_file(model.join("precision.json")).unwrap();
+
     let (mut child, addr) = start_server(model, &[]);
     let info = http_get(&addr, "/info");
     assert!(info.contains("\"engine\":\"compiled\""), "{info}");

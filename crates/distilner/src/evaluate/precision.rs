@@ -1,9 +1,11 @@
 //! `--precision auto` by measurement: a model directory is scored and timed on a dev split in every
-//! precision the device runs (fp32, bf16, and int8 on CPU), and the fastest whose dev F1 is at most
-//! `MAX_F1_LOSS` below fp32's is chosen (an `infer::precision::PrecisionChoice`).
+//! precision the device runs (fp32, bf16, and int8 on CPU), each on the engine `--engine auto` gives
+//! it (fp32 through `distilner compile`'s packages where they apply), and the fastest whose dev F1 is
+//! at most `MAX_F1_LOSS` below fp32's is chosen (an `infer::precision::PrecisionChoice`).
 use super::evaluate;
 use crate::data::Corpus;
 use crate::eval::Mode;
+use crate::infer::engine::{attach, Engine};
 use crate::infer::precision::{device_kind, Measured, PrecisionChoice};
 use crate::infer::tagging::Tagging;
 use crate::infer::{tag_sentences, TagOptions};
@@ -43,6 +45,8 @@ pub fn measure(dir: &Path, dev: &Corpus, device: tch::Device) -> Result<Precisio
     for p in candidates(device) {
         let mut l = load_dir(dir, Head::Keep, device)?;
         l.model.set_inference_precision(p)?;
+        attach(&mut l.model, dir, Engine::Auto, 1)?;
+        let engine = if l.model.compiled().is_some() { "compiled" } else { "eager" };
         let warm: Vec<Vec<&str>> = dev
             .sentences
             .iter()
@@ -54,6 +58,7 @@ pub fn measure(dir: &Path, dev: &Corpus, device: tch::Device) -> Result<Precisio
         let (report, _) = evaluate(&l.model, &l.tokenizer, dev, &opt, Mode::Default)?;
         measured.push(Measured {
             precision: p.name().into(),
+            engine: engine.into(),
             dev_f1: report.f1,
             sentences_per_s: dev.sentences.len() as f64 / t.elapsed().as_secs_f64(),
         });
@@ -87,6 +92,7 @@ mod tests {
     fn m(p: &str, f1: f64, sps: f64) -> Measured {
         Measured {
             precision: p.into(),
+            engine: "eager".into(),
             dev_f1: f1,
             sentences_per_s: sps,
         }

@@ -11,6 +11,10 @@ pub const FILE: &str = "precision.json";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measured {
     pub precision: String,
+    /// The engine that ran it: `compiled` where the directory's AOTInductor packages apply (fp32 on
+    /// the CPU, after `distilner compile`), else `eager` — as `--engine auto` runs it afterwards.
+    #[serde(default = "eager")]
+    pub engine: String,
     pub dev_f1: f64,
     /// Tagging and scoring the dev sentences at batch 32 (tokenisation, windows and the forward
     /// included), after a warm-up on the first 200.
@@ -26,6 +30,10 @@ pub struct PrecisionChoice {
     pub threads: i32,
     pub dev_sentences: usize,
     pub measured: Vec<Measured>,
+}
+
+fn eager() -> String {
+    "eager".into()
 }
 
 pub fn device_kind(d: tch::Device) -> &'static str {

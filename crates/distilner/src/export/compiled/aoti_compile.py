@@ -53,5 +53,6 @@ print(json.dumps({
     "transformers": transformers.__version__,
     "python": platform.python_version(),
     "vec_isa": str(cpu_vec_isa.pick_vec_isa()),
+    "arch_flags": cpu_vec_isa.pick_vec_isa().build_arch_flags(),
     "packages": compiled,
 }))

@@ -48,8 +48,11 @@ pub struct Manifest {
     /// The torch that compiled it; libtorch must be the same version to run it.
     pub torch: String,
     pub transformers: String,
-    /// The vector instruction set Inductor generated code for (e.g. avx2, avx512).
+    /// The vector instruction set Inductor generated code for (e.g. avx2, avx512 avx512_vnni).
     pub vec_isa: String,
+    /// The compiler's `-m` flags for it (what the kernels may use; older manifests: none recorded).
+    #[serde(default)]
+    pub arch_flags: String,
     pub cpu: String,
     pub max_batch: i64,
     pub max_len: i64,
@@ -82,18 +85,45 @@ pub fn libtorch_version() -> &'static str {
     env!("DISTILNER_LIBTORCH_VERSION")
 }
 
-/// Where `vec_isa` runs: the cpuinfo flags Inductor's own ISA check asks for.
-fn cpu_runs(vec_isa: &str) -> bool {
-    use crate::model::precision::cpu_has_any;
-    let all = |fs: &[&str]| fs.iter().all(|f| cpu_has_any(&[f]));
-    match vec_isa {
-        "avx2" => all(&["avx2", "fma"]),
-        "avx512" => all(&["avx512f", "avx512bw", "avx512dq", "avx512vl"]),
-        "amx" => all(&["avx512f", "amx_tile", "amx_bf16"]),
-        // Inductor's scalar fallback runs anywhere.
-        "" | "None" | "invalid vec isa" => true,
-        _ => false,
+/// The cpuinfo flags code for `vec_isa` built with `arch_flags` needs. Inductor names its ISA by
+/// components ("avx2", "avx512", "avx512 avx512_vnni", "avx512 avx512_vnni amx_tile") and compiles
+/// with `-m` flags that may add more than the name says (`-mavx512bf16` where the compiling CPU
+/// has it): both are required. None for a component or flag this does not know (never guessed).
+pub fn cpu_flags_needed(vec_isa: &str, arch_flags: &str) -> Option<Vec<String>> {
+    let mut need: Vec<String> = Vec::new();
+    for c in vec_isa.split_whitespace() {
+        let fs: &[&str] = match c {
+            "avx2" => &["avx2", "fma"],
+            "avx512" => &["avx512f", "avx512bw", "avx512dq", "avx512vl"],
+            "avx512_vnni" => &["avx512_vnni"],
+            "amx_tile" => &["amx_tile", "amx_bf16", "amx_int8"],
+            // Inductor's scalar fallback runs anywhere.
+            "INVALID_VEC_ISA" => &[],
+            _ => return None,
+        };
+        need.extend(fs.iter().map(|f| f.to_string()));
     }
+    for f in arch_flags.split_whitespace() {
+        let name = f.strip_prefix("-m")?.replace('-', "_");
+        // gcc spells a few without cpuinfo's underscore.
+        let name = match name.as_str() {
+            "avx512vnni" => "avx512_vnni".into(),
+            "avx512bf16" => "avx512_bf16".into(),
+            "avx512fp16" => "avx512_fp16".into(),
+            _ => name,
+        };
+        need.push(name);
+    }
+    need.sort();
+    need.dedup();
+    Some(need)
+}
+
+/// The flags of `cpu_flags_needed` this CPU lacks (None: an ISA this does not know).
+fn cpu_lacks(vec_isa: &str, arch_flags: &str) -> Option<Vec<String>> {
+    use crate::model::precision::cpu_has_any;
+    let need = cpu_flags_needed(vec_isa, arch_flags)?;
+    Some(need.into_iter().filter(|f| !cpu_has_any(&[f.as_str()])).collect())
 }
 
 impl Manifest {
@@ -141,8 +171,19 @@ impl Manifest {
                 self.torch,
                 libtorch_version()
             )
-        } else if !cpu_runs(&self.vec_isa) {
-            format!("its kernels use {} and this CPU lacks it", self.vec_isa)
+        } else if let Some(why) = match cpu_lacks(&self.vec_isa, &self.arch_flags) {
+            None => Some(format!(
+                "its kernels use {} ({}), which this version of distilner does not know",
+                self.vec_isa, self.arch_flags
+            )),
+            Some(l) if !l.is_empty() => Some(format!(
+                "its kernels use {} and this CPU lacks {}",
+                self.vec_isa,
+                l.join(", ")
+            )),
+            Some(_) => None,
+        } {
+            why
         } else if let Some(p) = missing {
             format!("{} is missing", p.display())
         } else if weights_sha256(dir)? != self.weights_sha256 {
@@ -151,5 +192,33 @@ impl Manifest {
             return Ok(None);
         };
         Ok(Some(why))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_flags_needed;
+
+    #[test]
+    fn inductor_isa_names_and_flags_map_to_cpuinfo_flags() {
+        let amx = cpu_flags_needed(
+            "avx512 avx512_vnni amx_tile",
+            "-mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx512vnni -mamx-tile -mamx-bf16 -mamx-int8 -mavx512bf16",
+        )
+        .unwrap();
+        for f in ["avx512f", "avx512_vnni", "amx_tile", "amx_int8", "avx512_bf16", "fma"] {
+            assert!(amx.iter().any(|x| x == f), "{f} not in {amx:?}");
+        }
+        assert_eq!(
+            cpu_flags_needed("avx2", "").unwrap(),
+            ["avx2", "fma"].map(String::from)
+        );
+        assert_eq!(
+            cpu_flags_needed("avx2", "-mavx2 -mfma -mf16c").unwrap(),
+            ["avx2", "f16c", "fma"].map(String::from)
+        );
+        assert!(cpu_flags_needed("neon", "").is_none());
+        assert!(cpu_flags_needed("avx2", "-O3").is_none());
+        assert!(cpu_flags_needed("INVALID_VEC_ISA", "").unwrap().is_empty());
     }
 }

@@ -119,6 +119,7 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
         torch: s("torch"),
         transformers: s("transformers"),
         vec_isa: s("vec_isa"),
+        arch_flags: info["arch_flags"].as_str().unwrap_or_default().to_string(),
         cpu: crate::util::hardware(Device::Cpu),
         max_batch: o.max_batch,
         max_len,

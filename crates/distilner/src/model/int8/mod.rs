@@ -16,10 +16,19 @@ struct DnPacked {
 
 type CTensor = torch_sys::C_tensor;
 
-/// The quantized engine that packs (and so runs) the weights: PyTorch's x86 default, fbgemm for
-/// dynamic linear. oneDNN (the shim's engine 2) was slower here at batch 1 (student, 1,000 CoNLL
-/// sentences, 2 threads: 549–764 vs 809–1,256 sentences/s over two interleaved runs) and level at 32.
+/// The quantized engines that pack (and so run) the weights. PyTorch's x86 default (fbgemm for
+/// dynamic linear, AVX512-VNNI / AVX2) is the faster at a sentence's rows. oneDNN is the one that
+/// drives AMX's int8 tiles: where the CPU has them it takes batches from `ONEDNN_FROM_ROWS` rows
+/// (`bench/int8_engines.py`, see `ONEDNN_FROM_ROWS`); without AMX it was slower at batch 1 and level
+/// at batch 32 (session 6, AVX512-VNNI), so it is not packed there.
 const X86_ENGINE: c_int = 0;
+const ONEDNN_ENGINE: c_int = 2;
+
+/// Rows (batch × sub-tokens) from which oneDNN's AMX int8 beats fbgemm on a whole model's linears,
+/// measured on an AMX machine (2 threads, MiniLM shapes, `bench/int8_engines.py`; bench/RESULTS.md,
+/// "int8 on AMX"): fbgemm leads up to 96 rows (1.10–1.33×), oneDNN from 128 (1.16× there, 1.68× at
+/// 800, a batch of 32 sentences).
+pub const ONEDNN_FROM_ROWS: i64 = 128;
 
 extern "C" {
     fn dn_int8_prepack(
@@ -57,24 +66,75 @@ fn weight_levels() -> f64 {
     }
 }
 
+/// One packed weight, owned.
+struct Packed(NonNull<DnPacked>);
+
+/// An int8 linear layer: the weight packed for fbgemm, and for oneDNN too where AMX makes it the
+/// faster engine at large batches (twice the int8 bytes: still half of fp32's).
 pub struct Int8Linear {
-    packed: NonNull<DnPacked>,
+    small: Packed,
+    large: Option<Packed>,
+    in_features: i64,
 }
 
 // SAFETY: the packed weights are immutable after packing, and libtorch's quantized linear reads
 // them only (PyTorch calls one module from many threads the same way).
-unsafe impl Send for Int8Linear {}
-unsafe impl Sync for Int8Linear {}
+unsafe impl Send for Packed {}
+unsafe impl Sync for Packed {}
 
-impl Drop for Int8Linear {
+impl Drop for Packed {
     fn drop(&mut self) {
         // SAFETY: allocated by dn_int8_prepack, dropped once.
-        unsafe { dn_int8_free(self.packed.as_ptr()) }
+        unsafe { dn_int8_free(self.0.as_ptr()) }
     }
 }
 
+impl Packed {
+    fn new(q: &Tensor, bias: Option<&Tensor>, engine: c_int) -> Result<Self, Int8Error> {
+        let mut err = std::ptr::null_mut();
+        // SAFETY: the tensors outlive the call; the shim copies what it keeps.
+        let p = unsafe {
+            dn_int8_prepack(
+                q.as_ptr(),
+                bias.map_or(std::ptr::null(), |b| b.as_ptr()),
+                engine,
+                &mut err,
+            )
+        };
+        NonNull::new(p).map(Packed).ok_or_else(|| Int8Error::Pack(take_error(err)))
+    }
+
+    /// `x W^T + b` for a contiguous fp32 `x` [rows, in].
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let mut err = std::ptr::null_mut();
+        // SAFETY: `x` and the packed weights outlive the call; the result is a new tensor we own.
+        let y = unsafe {
+            dn_int8_linear(
+                x.as_ptr(),
+                self.0.as_ptr(),
+                // Full-range activations: without VNNI the weights took the spare bit instead.
+                false,
+                &mut err,
+            )
+        };
+        if y.is_null() {
+            panic!("int8 linear: {}", take_error(err));
+        }
+        unsafe { Tensor::from_ptr(y) }
+    }
+}
+
+/// Which packed weight serves a call of `rows` rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Int8Engine {
+    /// PyTorch's x86 engine (fbgemm).
+    X86,
+    /// oneDNN (AMX int8 tiles).
+    OneDnn,
+}
+
 impl Int8Linear {
-    /// Quantize `l`'s fp32 weights per output channel and pack them for `engine`.
+    /// Quantize `l`'s fp32 weights per output channel and pack them for each engine that may run them.
     pub fn new(l: &nn::Linear) -> Result<Self, Int8Error> {
         Self::from_weights(&l.ws, l.bs.as_ref())
     }
@@ -91,38 +151,79 @@ impl Int8Linear {
         let zero = Tensor::zeros([out], (Kind::Int64, Device::Cpu));
         let q = w.quantize_per_channel(&scale, &zero, 0, Kind::QInt8);
         let bias = bias.map(|b| b.to_kind(Kind::Float).detach());
-        let mut err = std::ptr::null_mut();
-        // SAFETY: the tensors outlive the call; the shim copies what it keeps.
-        let p = unsafe {
-            dn_int8_prepack(
-                q.as_ptr(),
-                bias.as_ref().map_or(std::ptr::null(), |b| b.as_ptr()),
-                X86_ENGINE,
-                &mut err,
-            )
+        let small = Packed::new(&q, bias.as_ref(), X86_ENGINE)?;
+        let large = if cpu_has_any(&["amx_int8"]) {
+            Some(Packed::new(&q, bias.as_ref(), ONEDNN_ENGINE)?)
+        } else {
+            None
         };
-        let packed = NonNull::new(p).ok_or_else(|| Int8Error::Pack(take_error(err)))?;
-        Ok(Int8Linear { packed })
+        Ok(Int8Linear { small, large, in_features: w.size()[1] })
+    }
+
+    /// The engine a call of `rows` rows runs on.
+    pub fn engine_for(&self, rows: i64) -> Int8Engine {
+        match self.large {
+            Some(_) if rows >= ONEDNN_FROM_ROWS => Int8Engine::OneDnn,
+            _ => Int8Engine::X86,
+        }
     }
 
     /// `x W^T + b` for fp32 `x` of any leading shape. A libtorch error panics, as tch's own
     /// infallible ops do (the server's worker turns that into one request's 500).
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        let x = x.to_kind(Kind::Float).contiguous();
-        let mut err = std::ptr::null_mut();
-        // SAFETY: `x` and the packed weights outlive the call; the result is a new tensor we own.
-        let y = unsafe {
-            dn_int8_linear(
-                x.as_ptr(),
-                self.packed.as_ptr(),
-                // Full-range activations: without VNNI the weights took the spare bit instead.
-                false,
-                &mut err,
-            )
+        let rows = x.numel() as i64 / self.in_features.max(1);
+        self.forward_on(x, self.engine_for(rows))
+    }
+
+    /// The same on a chosen engine (oneDNN only where it was packed: AMX CPUs, else fbgemm).
+    pub fn forward_on(&self, x: &Tensor, engine: Int8Engine) -> Tensor {
+        let mut shape = x.size();
+        shape.pop();
+        shape.push(-1);
+        let x2 = x.to_kind(Kind::Float).reshape([-1, self.in_features]).contiguous();
+        let packed = match (engine, &self.large) {
+            (Int8Engine::OneDnn, Some(large)) => large,
+            _ => &self.small,
         };
-        if y.is_null() {
-            panic!("int8 linear: {}", take_error(err));
+        packed.forward(&x2).reshape(shape.as_slice())
+    }
+
+    /// Whether the oneDNN weights exist (this CPU has AMX int8).
+    pub fn has_onednn(&self) -> bool {
+        self.large.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each engine's product stays within int8's error of fp32, any leading shape comes back as it
+    /// went in, and batches are routed by rows: oneDNN from `ONEDNN_FROM_ROWS` where AMX packed it
+    /// (and really runs: its requantisation rounds differently from fbgemm's), fbgemm otherwise.
+    #[test]
+    fn both_engines_track_fp32_and_large_batches_go_to_onednn_on_amx() {
+        tch::set_num_threads(1);
+        tch::manual_seed(0);
+        let w = Tensor::randn([1152, 384], (Kind::Float, Device::Cpu)) / 20.0;
+        let b = Tensor::randn([1152], (Kind::Float, Device::Cpu));
+        let l = Int8Linear::from_weights(&w, Some(&b)).unwrap();
+        let x = Tensor::randn([4, 40, 384], (Kind::Float, Device::Cpu));
+        let want = x.linear(&w, Some(&b));
+        let scale = want.abs().max().double_value(&[]);
+        let (x86, dnn) = (l.forward_on(&x, Int8Engine::X86), l.forward_on(&x, Int8Engine::OneDnn));
+        for y in [&x86, &dnn] {
+            assert_eq!(y.size(), [4, 40, 1152]);
+            let d = (y - &want).abs().max().double_value(&[]);
+            assert!(d > 0.0 && d < 0.02 * scale, "int8 off by {d} (scale {scale})");
         }
-        unsafe { Tensor::from_ptr(y) }
+        let amx = cpu_has_any(&["amx_int8"]);
+        assert_eq!(l.has_onednn(), amx);
+        assert_eq!(l.engine_for(ONEDNN_FROM_ROWS - 1), Int8Engine::X86);
+        let large = if amx { Int8Engine::OneDnn } else { Int8Engine::X86 };
+        assert_eq!(l.engine_for(160), large);
+        let apart = (&x86 - &dnn).abs().max().double_value(&[]);
+        assert_eq!(apart > 0.0, amx, "fbgemm and oneDNN results {apart} apart");
+        assert_eq!(l.forward(&x).equal(&dnn), true, "160 rows ran on {large:?}");
     }
 }
