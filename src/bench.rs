@@ -5,6 +5,7 @@ use distilner::bench::{
     self, data::BenchData, run_reference, BenchResult, DistilnerEngine, OrtCommand, OrtWorker,
     Timed,
 };
+use distilner::export::compiled::Manifest;
 use distilner::infer::engine::{attach, Engine};
 use distilner::model::{load_dir, Head, Precision};
 use std::path::PathBuf;
@@ -43,7 +44,8 @@ pub struct Args {
     /// it); each row also gives its F1 on --data.
     #[arg(long, num_args = 1.., default_values = ["fp32", "auto"])]
     precision: Vec<String>,
-    /// Also time each model's compiled package (`distilner compile`: AOTInductor, fp32) as its own row.
+    /// Also time each model's compiled packages (`distilner compile`: AOTInductor, fp32 and bf16) as
+    /// their own rows, in each asked precision that has them.
     #[arg(long)]
     compiled: bool,
     /// Also time ONNX Runtime (fp32 and dynamic int8) on each model, exported with Optimum's
@@ -93,10 +95,31 @@ pub fn run(a: Args) -> Result<()> {
             engines.push(Box::new(DistilnerEngine::new(dir, l, p, d)?));
         }
         if a.compiled {
-            let mut l = load_dir(dir, Head::Keep, device)?;
-            let note = attach(&mut l.model, dir, Engine::Compiled, 1)?;
-            eprintln!("[bench] {note}");
-            engines.push(Box::new(DistilnerEngine::new(dir, l, Precision::Fp32, d)?));
+            // A row per asked precision that has packages (fp32, bf16); at least one must.
+            let (mut rows, mut missing) = (0, Vec::new());
+            for &p in precisions
+                .iter()
+                .filter(|p| matches!(p, Precision::Fp32 | Precision::Bf16))
+            {
+                if Manifest::load(dir, p)?.is_none() {
+                    missing.push(p.name());
+                    continue;
+                }
+                let mut l = load_dir(dir, Head::Keep, device)?;
+                l.model.set_inference_precision(p)?;
+                let note = attach(&mut l.model, dir, Engine::Compiled, 1)?;
+                eprintln!("[bench] {note}");
+                engines.push(Box::new(DistilnerEngine::new(dir, l, p, d)?));
+                rows += 1;
+            }
+            if rows == 0 {
+                anyhow::bail!(
+                    "--compiled: {} has no compiled {} package (`distilner compile --model {}` makes them; packages are fp32 or bf16)",
+                    dir.display(),
+                    if missing.is_empty() { "fp32 or bf16".to_string() } else { missing.join(" or ") },
+                    dir.display()
+                );
+            }
         }
         if a.onnxruntime {
             eprintln!(

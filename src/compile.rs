@@ -1,9 +1,11 @@
 //! `distilner compile --model RUN_DIR`: compile a model ahead of time with PyTorch's own compiler
 //! (torch.export + AOTInductor), once; `predict`, `eval`, `serve` and the Python `Tagger` then run
-//! the package in fp32 on the CPU (`--engine auto`, the default, or `compiled`).
+//! the packages on the CPU in the precision they run at (`--engine auto`, the default, or
+//! `compiled`): fp32, and bf16 where the CPU has native bf16.
 use anyhow::Result;
-use distilner::export::compiled::{compile, CompileOptions};
-use distilner::model::hub;
+use distilner::export::compiled::{compile, manifest_for, CompileOptions};
+use distilner::model::precision::native_bf16;
+use distilner::model::{hub, Precision};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -35,6 +37,10 @@ pub struct Args {
     /// Threads the compiler tunes for (and libtorch uses while checking the package).
     #[arg(long, default_value_t = 2)]
     threads: i32,
+    /// Precisions to compile, one set of packages each (fp32, bf16). Default: fp32, and bf16 where
+    /// the CPU has native bf16 (AVX512-BF16 / AMX: Inductor's bf16 micro-GEMMs use the tiles).
+    #[arg(long, num_args = 1..)]
+    precision: Vec<String>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -49,30 +55,59 @@ pub fn run(a: Args) -> Result<()> {
             " with max-autotune"
         }
     );
-    let o = CompileOptions {
-        python: a.python,
-        max_batch: a.max_batch,
-        autotune: !a.no_autotune,
-        tune_for: a.tune_for,
-        measure: !a.no_measure,
-        threads: a.threads,
+    let precisions: Vec<Precision> = if a.precision.is_empty() {
+        let mut v = vec![Precision::Fp32];
+        if native_bf16(tch::Device::Cpu) {
+            v.push(Precision::Bf16);
+        }
+        v
+    } else {
+        a.precision
+            .iter()
+            .map(|p| Precision::parse(p, tch::Device::Cpu))
+            .collect::<distilner::Result<_>>()?
     };
-    let m = compile(&dir, &o)?;
-    for p in &m.packages {
+    for precision in precisions {
+        let o = CompileOptions {
+            python: a.python.clone(),
+            max_batch: a.max_batch,
+            autotune: !a.no_autotune,
+            tune_for: a.tune_for.clone(),
+            measure: !a.no_measure,
+            threads: a.threads,
+            precision,
+        };
+        let m = compile(&dir, &o)?;
+        report(&dir, &m, precision);
+    }
+    if dir.join(distilner::infer::precision::FILE).exists() {
         println!(
-            "{}: tuned for {}x{}, compiled in {:.0} s, logits within {:.1e} of distilner's over {} padded rows",
-            dir.join(&p.file).display(),
-            p.tuned_for[0],
-            p.tuned_for[1],
-            p.compile_seconds,
-            p.max_abs_diff,
+            "{} was measured before these packages: `distilner precision --model {}` times each precision on the engine it now runs on",
+            dir.join(distilner::infer::precision::FILE).display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn report(dir: &std::path::Path, m: &distilner::export::compiled::Manifest, p: Precision) {
+    for pk in &m.packages {
+        println!(
+            "{}: tuned for {}x{}, compiled in {:.0} s, logits within {:.1e} of distilner's {} over {} padded rows",
+            dir.join(&pk.file).display(),
+            pk.tuned_for[0],
+            pk.tuned_for[1],
+            pk.compile_seconds,
+            pk.max_abs_diff,
+            p.name(),
             m.checked_rows
         );
     }
     for t in &m.timings {
         let ms: Vec<String> = t.ms.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
         println!(
-            "batch {}x{}: ms per call {}",
+            "{} batch {}x{}: ms per call {}",
+            p.name(),
             t.batch,
             t.length,
             ms.join(", ")
@@ -80,20 +115,19 @@ pub fn run(a: Args) -> Result<()> {
     }
     for r in &m.routes {
         match r.up_to_tokens {
-            Some(n) => println!("route: up to {n} positions -> {}", r.engine),
-            None => println!("route: larger -> {}", r.engine),
+            Some(n) => println!("{} route: up to {n} positions -> {}", p.name(), r.engine),
+            None => println!("{} route: larger -> {}", p.name(), r.engine),
         }
     }
     println!(
         "wrote {} (torch {}, {} kernels, batch 1-{}, length 2-{}; routes {})",
-        dir.join(distilner::export::compiled::MANIFEST).display(),
+        dir.join(manifest_for(p)).display(),
         m.torch,
         m.vec_isa,
         m.max_batch,
         m.max_len,
         m.routing
     );
-    Ok(())
 }
 
 /// `ROWSxLENGTH`, e.g. 2x16 (the exporter needs at least 2 rows and 2 positions).

@@ -7,12 +7,14 @@ mod common;
 mod server;
 use common::*;
 use distilner::infer::engine::{attach, Engine};
-use distilner::model::{load_dir, Head};
+use distilner::model::aoti::CompiledModel;
+use distilner::model::{load_dir, Head, Precision};
 use server::start_server;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
 fn compile(model: &Path, extra: &[&str]) -> serde_json::Value {
+    // fp32 only: on a CPU with native bf16 the default would compile bf16 packages too.
     let mut args = vec![
         "compile",
         "--model",
@@ -20,6 +22,8 @@ fn compile(model: &Path, extra: &[&str]) -> serde_json::Value {
         "--no-autotune",
         "--threads",
         "1",
+        "--precision",
+        "fp32",
     ];
     args.extend_from_slice(extra);
     let (ok, out, err) = distilner(&args);
@@ -192,7 +196,11 @@ fn commands_run_the_package(model: &Path) {
         serde_json::from_str(&std::fs::read_to_string(model.join("precision.json")).unwrap())
             .unwrap();
     for m in v["measured"].as_array().unwrap() {
-        let want = if m["precision"] == "fp32" { "compiled" } else { "eager" };
+        let want = if m["precision"] == "fp32" {
+            "compiled"
+        } else {
+            "eager"
+        };
         assert_eq!(m["engine"], want, "{v}");
     }
     assert_eq!(v["measured"][0]["dev_f1"], c["f1"], "{v}");
@@ -282,7 +290,7 @@ fn a_stale_package_is_never_used(model: &Path) {
     // int8 is not what the package computes.
     let err = predict_compiled_fails(model, &input, &["--precision", "int8"]);
     assert!(
-        err.contains("the package is fp32 and this run is int8"),
+        err.contains("no compiled int8 package") && err.contains("fp32 and bf16 packages only"),
         "{err}"
     );
 }
@@ -374,7 +382,7 @@ fn missing_package_or_compiler_is_named() {
     let model = m.path().to_str().unwrap();
     let err = predict_compiled_fails(m.path(), &input, &[]);
     assert!(
-        err.contains("has no compiled package (`distilner compile --model"),
+        err.contains("has no compiled fp32 package (`distilner compile --model"),
         "{err}"
     );
     let (ok, _, err) = distilner(&[
@@ -389,4 +397,92 @@ fn missing_package_or_compiler_is_named() {
         "{err}"
     );
     assert!(!m.path().join("compiled.json").exists());
+}
+
+/// bf16 packages: their own manifest and directory beside fp32's (compiling one leaves the other),
+/// the whole model in bf16 within the stated share of distilner's eager bf16 logits, run by
+/// `--precision bf16` — the library's logits are the package's own — while fp32 keeps its package;
+/// without a bf16 package, bf16 on `--engine compiled` is refused with the command that makes one.
+#[test]
+fn a_bf16_package_runs_bf16_inference() {
+    let m = tiny_model_dir("tiny-distilbert-ner");
+    let fp32 = compile(m.path(), &["--no-measure"]);
+    let dir = m.path().to_str().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.txt");
+    std::fs::write(&input, "Angela Merkel visited Paris .\nPeter Blackburn\n").unwrap();
+    let err = predict_compiled_fails(m.path(), &input, &["--precision", "bf16"]);
+    assert!(
+        err.contains("no compiled bf16 package") && err.contains("--precision bf16` makes one"),
+        "{err}"
+    );
+    let (ok, out, err) = distilner(&[
+        "compile",
+        "--model",
+        dir,
+        "--no-autotune",
+        "--no-measure",
+        "--threads",
+        "1",
+        "--precision",
+        "bf16",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("compiled-bf16.json"), "{out}");
+    let b = read_json(&m.path().join("compiled-bf16.json"));
+    assert_eq!(b["precision"], "bf16", "{b}");
+    let file = b["packages"][0]["file"].as_str().unwrap();
+    assert!(file.starts_with("compiled-bf16/model-cpu-bf16-"), "{b}");
+    // fp32's manifest and package are untouched.
+    assert_eq!(read_json(&m.path().join("compiled.json")), fp32);
+    assert!(m
+        .path()
+        .join(fp32["packages"][0]["file"].as_str().unwrap())
+        .is_file());
+
+    tch::set_num_threads(1);
+    let mut l = load_dir(m.path(), Head::Keep, Device::Cpu).unwrap();
+    l.model.set_inference_precision(Precision::Bf16).unwrap();
+    let note = attach(&mut l.model, m.path(), Engine::Compiled, 1).unwrap();
+    assert!(note.contains("compiled-bf16: bf16 AOTInductor"), "{note}");
+    let package = CompiledModel::load(&m.path().join(file), 1, 1024, 512).unwrap();
+    let (vocab, max_len) = (l.model.config.vocab_size, l.model.config.max_position);
+    let _g = tch::no_grad_guard();
+    for (ids, mask) in batches(vocab, max_len) {
+        let eager = l.model.forward(&ids, &mask, false, false).logits;
+        let got = l.model.logits(&ids, &mask);
+        assert_eq!(got.kind(), Kind::Float);
+        assert_eq!(
+            max_diff_on_real(&got, &package.logits(&ids, &mask), &mask),
+            0.0
+        );
+        let scale = eager.abs().max().double_value(&[]);
+        let d = max_diff_on_real(&got, &eager, &mask);
+        assert!(
+            d < 0.03 * scale,
+            "bf16 package vs eager bf16: {d} (scale {scale})"
+        );
+    }
+    drop(package);
+
+    let run = |precision: &str| {
+        let (ok, _, err) = distilner(&[
+            "predict",
+            "--model",
+            dir,
+            "--input",
+            input.to_str().unwrap(),
+            "--engine",
+            "compiled",
+            "--precision",
+            precision,
+            "--threads",
+            "1",
+        ]);
+        assert!(ok, "{err}");
+        err
+    };
+    assert!(run("bf16").contains("compiled-bf16: bf16 AOTInductor"));
+    let err = run("fp32");
+    assert!(err.contains("/compiled: fp32 AOTInductor"), "{err}");
 }

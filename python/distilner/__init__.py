@@ -202,7 +202,8 @@ class Tagger:
     precision: fp32, bf16, fp16 (CUDA), int8 (CPU) or auto (the model's measured choice).
     decoding: auto (the model's tagging.json), argmax or viterbi. context: document context
     sub-tokens per side (default: the model's). threads: libtorch intra-op threads.
-    engine: auto (the package ``distilner compile`` wrote, where it applies), eager or compiled.
+    engine: auto (the packages ``distilner compile`` wrote for this precision, fp32 or bf16, where
+    they apply), eager or compiled.
     """
 
     def __init__(self, model: str, precision: str = "fp32", device: str = "cpu", *,

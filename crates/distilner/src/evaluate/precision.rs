@@ -46,7 +46,11 @@ pub fn measure(dir: &Path, dev: &Corpus, device: tch::Device) -> Result<Precisio
         let mut l = load_dir(dir, Head::Keep, device)?;
         l.model.set_inference_precision(p)?;
         attach(&mut l.model, dir, Engine::Auto, 1)?;
-        let engine = if l.model.compiled().is_some() { "compiled" } else { "eager" };
+        let engine = if l.model.compiled().is_some() {
+            "compiled"
+        } else {
+            "eager"
+        };
         let warm: Vec<Vec<&str>> = dev
             .sentences
             .iter()

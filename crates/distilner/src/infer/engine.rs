@@ -1,8 +1,9 @@
 //! Which engine runs a model's inference forward: distilner's eager layers, or the package
-//! `distilner compile` wrote beside the weights (AOTInductor, fp32, CPU). `auto` takes the package
-//! where it can stand in for the model — same weights, this libtorch, this CPU's instructions, fp32
-//! on the CPU — and says why not otherwise; `compiled` insists, `eager` never looks.
-use crate::export::compiled::{Manifest, RouteRecord, DIR, EAGER, MANIFEST};
+//! `distilner compile` wrote beside the weights (AOTInductor, CPU, one set per precision: fp32,
+//! bf16). `auto` takes the packages where they can stand in for the model — same weights, the
+//! model's precision, this libtorch, this CPU's instructions, the CPU — and says why not
+//! otherwise; `compiled` insists, `eager` never looks.
+use crate::export::compiled::{dir_for, manifest_for, Manifest, RouteRecord, EAGER};
 use crate::model::aoti::{AotiError, Compiled, CompiledModel, Route};
 use crate::model::{Precision, TokenClassifier};
 use crate::Result;
@@ -39,24 +40,25 @@ pub fn attach(
     if engine == Engine::Eager {
         return Ok("engine eager (asked for)".into());
     }
-    let (manifest, why_not) = match Manifest::load(dir)? {
+    let p = model.precision();
+    let (manifest, why_not) = match Manifest::load(dir, p)? {
         None => (
             None,
             format!(
-                "{} has no compiled package (`distilner compile --model {}` makes one)",
+                "{} has no compiled {} package (`distilner compile --model {} --precision {}` makes one{})",
                 dir.display(),
-                dir.display()
+                p.name(),
+                dir.display(),
+                p.name(),
+                if matches!(p, Precision::Int8 | Precision::Fp16) {
+                    "; compile makes fp32 and bf16 packages only"
+                } else {
+                    ""
+                }
             ),
         ),
         Some(m) => {
-            let why = if model.precision() != Precision::Fp32 {
-                Some(format!(
-                    "the package is fp32 and this run is {}",
-                    model.precision().name()
-                ))
-            } else {
-                m.unusable(dir, model.device())?
-            };
+            let why = m.unusable(dir, model.device())?;
             (Some(m), why.unwrap_or_default())
         }
     };
@@ -70,8 +72,9 @@ pub fn attach(
                 Err(e) => return Err(e),
             };
             let note = format!(
-                "engine compiled ({}: AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager; {})",
-                dir.join(DIR).display(),
+                "engine compiled ({}: {} AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager; {})",
+                dir.join(dir_for(p)).display(),
+                p.name(),
                 m.torch,
                 m.vec_isa,
                 m.max_abs_diff(),
@@ -101,7 +104,7 @@ fn load_compiled(m: &Manifest, dir: &Path, runners: usize) -> Result<Compiled> {
                 e => Some(m.packages.iter().position(|p| p.file == e).ok_or_else(|| {
                     anyhow!(
                         "{}: a route names {e:?}, which is not among its packages; run `distilner compile` again",
-                        dir.join(MANIFEST).display()
+                        dir.join(manifest_for(m.precision().unwrap_or(Precision::Fp32))).display()
                     )
                 })?),
             };

@@ -1,9 +1,10 @@
 """`distilner compile`'s Python half: export one run directory with torch.export (the HF model as
-transformers loads it, fp32, batch and length dynamic) and compile it with AOTInductor into .pt2
+transformers loads it, in fp32 or bf16, batch and length dynamic) and compile it with AOTInductor into .pt2
 packages that libtorch's C++ loader runs without Python, one per example shape: max-autotune tunes
 its GEMMs for the example's row count, so a package tuned for batch-1 rows loses at batch 32 and
 the other way round. Prints one JSON line with what it used.
-usage: python aoti_compile.py RUN_DIR MAX_BATCH MAX_LEN AUTOTUNE(0|1) THREADS OUT.pt2:BxT [OUT.pt2:BxT ...]
+usage: python aoti_compile.py RUN_DIR MAX_BATCH MAX_LEN AUTOTUNE(0|1) THREADS DTYPE(float32|bfloat16)
+       OUT.pt2:BxT [OUT.pt2:BxT ...]
 """
 import json, platform, sys, time
 
@@ -12,12 +13,14 @@ import transformers
 from torch._inductor import cpu_vec_isa
 from transformers import AutoModelForTokenClassification
 
-run, max_batch, max_len, autotune, threads = sys.argv[1:6]
+run, max_batch, max_len, autotune, threads, dtype = sys.argv[1:7]
 max_batch, max_len, threads = int(max_batch), int(max_len), int(threads)
-packages = [(a.rsplit(":", 1)[0], [int(x) for x in a.rsplit(":", 1)[1].split("x")]) for a in sys.argv[6:]]
+packages = [(a.rsplit(":", 1)[0], [int(x) for x in a.rsplit(":", 1)[1].split("x")]) for a in sys.argv[7:]]
 torch.set_num_threads(threads)
 
-model = AutoModelForTokenClassification.from_pretrained(run, dtype=torch.float32).eval()
+# bf16: every weight and activation in bf16, as transformers runs it; Inductor keeps reductions
+# (LayerNorm, softmax) in fp32 inside its kernels.
+model = AutoModelForTokenClassification.from_pretrained(run, dtype=getattr(torch, dtype)).eval()
 
 
 class Logits(torch.nn.Module):

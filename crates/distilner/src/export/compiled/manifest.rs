@@ -1,5 +1,6 @@
 //! `compiled.json`: what a run directory's packages were compiled from, checked against and timed
 //! at, and whether they can stand in for the model here.
+use crate::model::Precision;
 use crate::Result;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -8,9 +9,23 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tch::Device;
 
+/// fp32's manifest and package directory inside a run directory; other precisions' carry their
+/// name (`compiled-bf16.json`, `compiled-bf16/`), so each is compiled, checked and swapped alone.
 pub const MANIFEST: &str = "compiled.json";
-/// The package directory inside a run directory.
 pub const DIR: &str = "compiled";
+
+/// The package directory for `precision`'s packages.
+pub fn dir_for(precision: Precision) -> String {
+    match precision {
+        Precision::Fp32 => DIR.into(),
+        p => format!("{DIR}-{}", p.name()),
+    }
+}
+
+/// The manifest file for `precision`'s packages.
+pub fn manifest_for(precision: Precision) -> String {
+    format!("{}.json", dir_for(precision))
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Package {
@@ -19,7 +34,8 @@ pub struct Package {
     /// The example batch (rows, length) max-autotune tuned its GEMMs for.
     pub tuned_for: [i64; 2],
     pub compile_seconds: f64,
-    /// Largest |logit difference| from distilner's eager fp32 over the checked padded rows.
+    /// Largest |logit difference| from distilner's eager forward at the same precision over the
+    /// checked padded rows.
     pub max_abs_diff: f64,
 }
 
@@ -123,12 +139,17 @@ pub fn cpu_flags_needed(vec_isa: &str, arch_flags: &str) -> Option<Vec<String>> 
 fn cpu_lacks(vec_isa: &str, arch_flags: &str) -> Option<Vec<String>> {
     use crate::model::precision::cpu_has_any;
     let need = cpu_flags_needed(vec_isa, arch_flags)?;
-    Some(need.into_iter().filter(|f| !cpu_has_any(&[f.as_str()])).collect())
+    Some(
+        need.into_iter()
+            .filter(|f| !cpu_has_any(&[f.as_str()]))
+            .collect(),
+    )
 }
 
 impl Manifest {
-    pub fn load(dir: &Path) -> Result<Option<Manifest>> {
-        let p = dir.join(MANIFEST);
+    /// `dir`'s manifest for `precision`'s packages, if it has one.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Option<Manifest>> {
+        let p = dir.join(manifest_for(precision));
         if !p.exists() {
             return Ok(None);
         }
@@ -142,10 +163,15 @@ impl Manifest {
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let p = dir.join(MANIFEST);
+        let p = dir.join(manifest_for(self.precision()?));
         std::fs::write(&p, serde_json::to_string_pretty(self)? + "\n")
             .with_context(|| format!("cannot write {}", p.display()))?;
         Ok(())
+    }
+
+    /// The precision its packages compute in.
+    pub fn precision(&self) -> Result<Precision> {
+        Precision::parse(&self.precision, Device::Cpu)
     }
 
     /// Largest |logit difference| from eager over every package.
@@ -206,7 +232,14 @@ mod tests {
             "-mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx512vnni -mamx-tile -mamx-bf16 -mamx-int8 -mavx512bf16",
         )
         .unwrap();
-        for f in ["avx512f", "avx512_vnni", "amx_tile", "amx_int8", "avx512_bf16", "fma"] {
+        for f in [
+            "avx512f",
+            "avx512_vnni",
+            "amx_tile",
+            "amx_int8",
+            "avx512_bf16",
+            "fma",
+        ] {
             assert!(amx.iter().any(|x| x == f), "{f} not in {amx:?}");
         }
         assert_eq!(

@@ -128,7 +128,7 @@ impl CompiledModel {
         s.len() == 2 && (1..=self.max_batch).contains(&s[0]) && (2..=self.max_len).contains(&s[1])
     }
 
-    /// fp32 logits [batch, seq, labels] for int64 `ids` and `mask` [batch, seq]. A libtorch error
+    /// Logits [batch, seq, labels], as fp32, for int64 `ids` and `mask` [batch, seq]. A libtorch error
     /// (a shape outside the compiled range) panics, as tch's own infallible ops do.
     pub fn logits(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
         let mut err = std::ptr::null_mut();
@@ -141,6 +141,7 @@ impl CompiledModel {
                 take_error(err)
             );
         }
-        unsafe { Tensor::from_ptr(y) }
+        // bf16 packages return bf16 logits; callers get fp32 either way.
+        unsafe { Tensor::from_ptr(y) }.to_kind(tch::Kind::Float)
     }
 }

@@ -101,7 +101,9 @@ impl Packed {
                 &mut err,
             )
         };
-        NonNull::new(p).map(Packed).ok_or_else(|| Int8Error::Pack(take_error(err)))
+        NonNull::new(p)
+            .map(Packed)
+            .ok_or_else(|| Int8Error::Pack(take_error(err)))
     }
 
     /// `x W^T + b` for a contiguous fp32 `x` [rows, in].
@@ -157,7 +159,11 @@ impl Int8Linear {
         } else {
             None
         };
-        Ok(Int8Linear { small, large, in_features: w.size()[1] })
+        Ok(Int8Linear {
+            small,
+            large,
+            in_features: w.size()[1],
+        })
     }
 
     /// The engine a call of `rows` rows runs on.
@@ -180,7 +186,10 @@ impl Int8Linear {
         let mut shape = x.size();
         shape.pop();
         shape.push(-1);
-        let x2 = x.to_kind(Kind::Float).reshape([-1, self.in_features]).contiguous();
+        let x2 = x
+            .to_kind(Kind::Float)
+            .reshape([-1, self.in_features])
+            .contiguous();
         let packed = match (engine, &self.large) {
             (Int8Engine::OneDnn, Some(large)) => large,
             _ => &self.small,
@@ -211,16 +220,26 @@ mod tests {
         let x = Tensor::randn([4, 40, 384], (Kind::Float, Device::Cpu));
         let want = x.linear(&w, Some(&b));
         let scale = want.abs().max().double_value(&[]);
-        let (x86, dnn) = (l.forward_on(&x, Int8Engine::X86), l.forward_on(&x, Int8Engine::OneDnn));
+        let (x86, dnn) = (
+            l.forward_on(&x, Int8Engine::X86),
+            l.forward_on(&x, Int8Engine::OneDnn),
+        );
         for y in [&x86, &dnn] {
             assert_eq!(y.size(), [4, 40, 1152]);
             let d = (y - &want).abs().max().double_value(&[]);
-            assert!(d > 0.0 && d < 0.02 * scale, "int8 off by {d} (scale {scale})");
+            assert!(
+                d > 0.0 && d < 0.02 * scale,
+                "int8 off by {d} (scale {scale})"
+            );
         }
         let amx = cpu_has_any(&["amx_int8"]);
         assert_eq!(l.has_onednn(), amx);
         assert_eq!(l.engine_for(ONEDNN_FROM_ROWS - 1), Int8Engine::X86);
-        let large = if amx { Int8Engine::OneDnn } else { Int8Engine::X86 };
+        let large = if amx {
+            Int8Engine::OneDnn
+        } else {
+            Int8Engine::X86
+        };
         assert_eq!(l.engine_for(160), large);
         let apart = (&x86 - &dnn).abs().max().double_value(&[]);
         assert_eq!(apart > 0.0, amx, "fbgemm and oneDNN results {apart} apart");
