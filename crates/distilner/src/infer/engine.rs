@@ -42,19 +42,21 @@ pub fn attach(
     }
     let p = model.precision();
     let (manifest, why_not) = match Manifest::load(dir, p)? {
+        None if matches!(p, Precision::Int8 | Precision::Fp16) => (
+            None,
+            format!(
+                "there is no compiled {} package: compile makes fp32 and bf16 packages only",
+                p.name()
+            ),
+        ),
         None => (
             None,
             format!(
-                "{} has no compiled {} package (`distilner compile --model {} --precision {}` makes one{})",
+                "{} has no compiled {} package (`distilner compile --model {} --precision {}` makes one)",
                 dir.display(),
                 p.name(),
                 dir.display(),
                 p.name(),
-                if matches!(p, Precision::Int8 | Precision::Fp16) {
-                    "; compile makes fp32 and bf16 packages only"
-                } else {
-                    ""
-                }
             ),
         ),
         Some(m) => {

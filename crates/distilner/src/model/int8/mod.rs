@@ -17,16 +17,15 @@ struct DnPacked {
 type CTensor = torch_sys::C_tensor;
 
 /// The quantized engines that pack (and so run) the weights. PyTorch's x86 default (fbgemm for
-/// dynamic linear, AVX512-VNNI / AVX2) is the faster at a sentence's rows. oneDNN is the one that
-/// drives AMX's int8 tiles: where the CPU has them it takes batches from `ONEDNN_FROM_ROWS` rows
-/// (`bench/int8_engines.py`, see `ONEDNN_FROM_ROWS`); without AMX it was slower at batch 1 and level
-/// at batch 32 (session 6, AVX512-VNNI), so it is not packed there.
+/// dynamic linear: VNNI or AVX2, not AMX) is the faster at a sentence's rows. oneDNN drives AMX's
+/// int8 tiles: where the CPU has them it takes calls from `ONEDNN_FROM_ROWS` rows. Without AMX it is
+/// not packed (session 6: slower at batch 1, level at batch 32 on AVX512-VNNI).
 const X86_ENGINE: c_int = 0;
 const ONEDNN_ENGINE: c_int = 2;
 
 /// Rows (batch × sub-tokens) from which oneDNN's AMX int8 beats fbgemm on a whole model's linears,
 /// measured on an AMX machine (2 threads, MiniLM shapes, `bench/int8_engines.py`; bench/RESULTS.md,
-/// "int8 on AMX"): fbgemm leads up to 96 rows (1.10–1.33×), oneDNN from 128 (1.16× there, 1.68× at
+/// "int8 on AMX"): fbgemm leads up to 96 rows (by 1.05–1.33×), oneDNN from 128 (1.16× there, 1.68× at
 /// 800, a batch of 32 sentences).
 pub const ONEDNN_FROM_ROWS: i64 = 128;
 
