@@ -290,7 +290,9 @@ fn a_stale_package_is_never_used(model: &Path) {
     // int8 is not what the package computes.
     let err = predict_compiled_fails(model, &input, &["--precision", "int8"]);
     assert!(
-        err.contains("there is no compiled int8 package: compile makes fp32 and bf16 packages only"),
+        err.contains(
+            "there is no compiled int8 package: compile makes fp32 and bf16 packages only"
+        ),
         "{err}"
     );
 }

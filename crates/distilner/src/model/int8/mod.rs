@@ -226,8 +226,9 @@ mod tests {
         for y in [&x86, &dnn] {
             assert_eq!(y.size(), [4, 40, 1152]);
             let d = (y - &want).abs().max().double_value(&[]);
+            // 5%, as the parity tests allow: CPUs without VNNI quantize the weights to 7 bits.
             assert!(
-                d > 0.0 && d < 0.02 * scale,
+                d > 0.0 && d < 0.05 * scale,
                 "int8 off by {d} (scale {scale})"
             );
         }
