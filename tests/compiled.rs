@@ -418,17 +418,17 @@ fn a_bf16_package_runs_bf16_inference() {
         err.contains("no compiled bf16 package") && err.contains("--precision bf16` makes one"),
         "{err}"
     );
-    let (ok, out, err) = distilner(&[
-        "compile",
-        "--model",
-        dir,
-        "--no-autotune",
-        "--no-measure",
-        "--threads",
-        "1",
-        "--precision",
-        "bf16",
-    ]);
+    // On an AMX CPU, max-autotune puts Inductor's AMX micro-GEMMs in the package: the fresh `predict`
+    // processes below then need the tile permission the loader asks for (without it: SIGILL).
+    let amx = distilner::model::precision::cpu_has_any(&["amx_bf16"]);
+    let mut args = vec!["compile", "--model", dir, "--no-measure", "--threads", "1"];
+    args.extend(["--precision", "bf16"]);
+    if amx {
+        args.extend(["--tune-for", "2x16"]);
+    } else {
+        args.push("--no-autotune");
+    }
+    let (ok, out, err) = distilner(&args);
     assert!(ok, "{err}");
     assert!(out.contains("compiled-bf16.json"), "{out}");
     let b = read_json(&m.path().join("compiled-bf16.json"));

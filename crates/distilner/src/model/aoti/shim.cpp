@@ -3,6 +3,7 @@
 // and the loader is a C++ class. Its header and symbols ship in the PyPI wheel (libtorch_cpu).
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
 #include <ATen/ATen.h>
+#include <ATen/cpu/Utils.h>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -20,6 +21,10 @@ struct dn_aoti {
 // others wait), so concurrent callers need no lock of their own.
 dn_aoti* dn_aoti_load(const char* path, size_t runners, char** err) {
   try {
+    // Linux lets a process use AMX tiles only after asking (arch_prctl XTILEDATA); oneDNN asks for
+    // its own kernels, Inductor's AMX micro-GEMMs do not, and ran into SIGILL when no oneDNN bf16
+    // op had run first. A no-op where the CPU has no AMX.
+    at::cpu::init_amx();
     return new dn_aoti{torch::inductor::AOTIModelPackageLoader(path, "model", false, runners)};
   } catch (const std::exception& e) {
     *err = copy_error(e);
