@@ -135,18 +135,29 @@ pub fn cpu_flags_needed(vec_isa: &str, arch_flags: &str) -> Option<Vec<String>> 
     Some(need)
 }
 
-/// The flags of `cpu_flags_needed` this CPU lacks (None: an ISA this does not know).
-fn cpu_lacks(vec_isa: &str, arch_flags: &str) -> Option<Vec<String>> {
-    use crate::model::precision::cpu_has_any;
-    let need = cpu_flags_needed(vec_isa, arch_flags)?;
-    Some(
-        need.into_iter()
-            .filter(|f| !cpu_has_any(&[f.as_str()]))
-            .collect(),
-    )
-}
-
 impl Manifest {
+    /// Why this CPU cannot run the kernels: an ISA this does not know, or the flags it lacks.
+    fn isa_missing(&self) -> Option<String> {
+        use crate::model::precision::cpu_has_any;
+        let Some(need) = cpu_flags_needed(&self.vec_isa, &self.arch_flags) else {
+            return Some(format!(
+                "its kernels use {} ({}), which this version of distilner does not know",
+                self.vec_isa, self.arch_flags
+            ));
+        };
+        let lacks: Vec<String> = need
+            .into_iter()
+            .filter(|f| !cpu_has_any(&[f.as_str()]))
+            .collect();
+        (!lacks.is_empty()).then(|| {
+            format!(
+                "its kernels use {} and this CPU lacks {}",
+                self.vec_isa,
+                lacks.join(", ")
+            )
+        })
+    }
+
     /// `dir`'s manifest for `precision`'s packages, if it has one.
     pub fn load(dir: &Path, precision: Precision) -> Result<Option<Manifest>> {
         let p = dir.join(manifest_for(precision));
@@ -197,18 +208,7 @@ impl Manifest {
                 self.torch,
                 libtorch_version()
             )
-        } else if let Some(why) = match cpu_lacks(&self.vec_isa, &self.arch_flags) {
-            None => Some(format!(
-                "its kernels use {} ({}), which this version of distilner does not know",
-                self.vec_isa, self.arch_flags
-            )),
-            Some(l) if !l.is_empty() => Some(format!(
-                "its kernels use {} and this CPU lacks {}",
-                self.vec_isa,
-                l.join(", ")
-            )),
-            Some(_) => None,
-        } {
+        } else if let Some(why) = self.isa_missing() {
             why
         } else if let Some(p) = missing {
             format!("{} is missing", p.display())
