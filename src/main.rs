@@ -18,6 +18,7 @@ mod serve;
 mod train_flags;
 
 use clap::{Parser, Subcommand};
+use distilner::util;
 
 /// jemalloc for the whole process: with `override_allocator_on_supported_platforms` it also serves
 /// libtorch's own malloc/posix_memalign calls (see Cargo.toml).
@@ -77,9 +78,8 @@ enum Cmd {
 }
 
 impl Cmd {
-    /// Commands that only run models forward. They keep oneDNN's primitive cache at its default
-    /// (1,024 shapes, as PyTorch has it) and freed pages; training bounds the cache
-    /// (`util::bound_cpu_caches`).
+    /// Commands that only run models forward: they keep freed pages and many oneDNN primitives;
+    /// training bounds the primitives (`util::size_primitive_cache`).
     fn is_inference(&self) -> bool {
         matches!(
             self,
@@ -104,9 +104,10 @@ fn main() {
     let cli = Cli::parse();
     // Both before the first tensor operation and before any thread exists.
     if cli.cmd.is_inference() {
-        distilner::util::keep_freed_pages();
+        util::size_primitive_cache(util::INFERENCE_PRIMITIVES);
+        util::keep_freed_pages();
     } else {
-        distilner::util::bound_cpu_caches();
+        util::size_primitive_cache(util::TRAINING_PRIMITIVES);
     }
     // Before any device is chosen: CUDA's libraries only where a GPU driver exists.
     distilner::util::load_cuda_backend();
@@ -136,9 +137,8 @@ fn main() {
 mod tests {
     use super::*;
 
-    /// A pass over the test split at batch 32 meets ~100 sequence lengths, each a new oneDNN
-    /// primitive per matmul; bounded to 64, every pass rebuilt them all (bf16 compiled 1,796 →
-    /// 2,487 sentences/s unbounded). So the bound is for training commands only.
+    /// Bounded to training's 64 primitives, every inference pass over the test split rebuilt them
+    /// all (`util::size_primitive_cache`); so only training commands are bounded.
     #[test]
     fn only_training_bounds_the_primitive_cache() {
         let inference = |args: &[&str]| {

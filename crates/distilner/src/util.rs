@@ -149,18 +149,26 @@ pub fn load_cuda_backend() -> bool {
     })
 }
 
-/// For training: bound libtorch's CPU memory that is not tensors. oneDNN caches a compiled primitive
-/// per matmul shape (1,024 by default); with a new sequence length in almost every batch those hold
-/// ~350 MB of a fine-tune's peak (heaptrack). 64 cost no measured speed on fp32 (AVX2); with AMX
-/// bf16, 1,024 steps 0.30 → 0.26 s for +200 MB. Inference keeps the default: there the cache holds
-/// what a pass over many lengths needs, and 64 rebuilt every primitive on every pass.
+/// oneDNN caches one compiled primitive per matmul shape (1,024 by default, as in PyTorch), and a
+/// batch of a new sequence length is a new shape for every matmul in it.
+/// - Training bounds it (`TRAINING_PRIMITIVES`): the 1,024 held ~350 MB of a fine-tune's peak
+///   (heaptrack), and 64 cost no measured speed on fp32 (AVX2); on AMX bf16 a step went 0.30 → 0.26 s
+///   with 1,024, for +200 MB.
+/// - Inference widens it (`INFERENCE_PRIMITIVES`): a pass over the test split at batch 32 meets ~100
+///   lengths, and each engine and batch size its own primitives. Bounded to 64, every pass rebuilt
+///   them all (AMX brgemm JIT, milliseconds each): the student's bf16 package ran 1,796 sentences/s
+///   at batch 32; with 1,024, 2,274 in `bench` (engines interleaved evict each other) and 2,487
+///   alone; with 4,096, 2,837. Memory grows only with the shapes actually met.
 /// Must run before the first tensor operation; a user's own setting wins.
-pub fn bound_cpu_caches() {
+pub fn size_primitive_cache(shapes: usize) {
     if std::env::var_os("ONEDNN_PRIMITIVE_CACHE_CAPACITY").is_none() {
         // SAFETY: called at the start of main, before any other thread exists.
-        unsafe { std::env::set_var("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64") };
+        unsafe { std::env::set_var("ONEDNN_PRIMITIVE_CACHE_CAPACITY", shapes.to_string()) };
     }
 }
+
+pub const TRAINING_PRIMITIVES: usize = 64;
+pub const INFERENCE_PRIMITIVES: usize = 4096;
 
 /// Give freed heap pages back to the OS: called between phases of a run (after an epoch's
 /// evaluation, between the teacher and the student), so one phase's peak is not carried as resident
