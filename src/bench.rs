@@ -44,8 +44,8 @@ pub struct Args {
     /// it); each row also gives its F1 on --data.
     #[arg(long, num_args = 1.., default_values = ["fp32", "auto"])]
     precision: Vec<String>,
-    /// Also time each model's compiled packages (`distilner compile`: AOTInductor, fp32 and bf16) as
-    /// their own rows, in each asked precision that has them.
+    /// Also time each model's compiled packages (`distilner compile`: AOTInductor, fp32, bf16 and
+    /// int8) as their own rows, in each asked precision that has them.
     #[arg(long)]
     compiled: bool,
     /// Also time ONNX Runtime (fp32 and dynamic int8) on each model, exported with Optimum's
@@ -95,11 +95,11 @@ pub fn run(a: Args) -> Result<()> {
             engines.push(Box::new(DistilnerEngine::new(dir, l, p, d)?));
         }
         if a.compiled {
-            // A row per asked precision that has packages (fp32, bf16); at least one must.
+            // A row per asked precision that has packages (fp32, bf16, int8); at least one must.
             let (mut rows, mut missing) = (0, Vec::new());
             for &p in precisions
                 .iter()
-                .filter(|p| matches!(p, Precision::Fp32 | Precision::Bf16))
+                .filter(|p| matches!(p, Precision::Fp32 | Precision::Bf16 | Precision::Int8))
             {
                 if Manifest::load(dir, p)?.is_none() {
                     missing.push(p.name());
@@ -114,9 +114,9 @@ pub fn run(a: Args) -> Result<()> {
             }
             if rows == 0 {
                 anyhow::bail!(
-                    "--compiled: {} has no compiled {} package (`distilner compile --model {}` makes them; packages are fp32 or bf16)",
+                    "--compiled: {} has no compiled {} package (`distilner compile --model {}` makes them; packages are fp32, bf16 or int8)",
                     dir.display(),
-                    if missing.is_empty() { "fp32 or bf16".to_string() } else { missing.join(" or ") },
+                    if missing.is_empty() { "fp32, bf16 or int8".to_string() } else { missing.join(" or ") },
                     dir.display()
                 );
             }

@@ -1,10 +1,11 @@
 //! `distilner compile --model RUN_DIR`: compile a model ahead of time with PyTorch's own compiler
 //! (torch.export + AOTInductor), once; `predict`, `eval`, `serve` and the Python `Tagger` then run
 //! the packages on the CPU in the precision they run at (`--engine auto`, the default, or
-//! `compiled`): fp32, and bf16 where the CPU has native bf16.
+//! `compiled`): fp32, bf16 where the CPU has native bf16, int8 where it has int8 dot products.
 use anyhow::Result;
-use distilner::export::compiled::{compile, manifest_for, CompileOptions};
-use distilner::model::precision::native_bf16;
+use distilner::data::DataRef;
+use distilner::export::compiled::{checked_against, compile, manifest_for, CompileOptions};
+use distilner::model::precision::{cpu_has_any, native_bf16};
 use distilner::model::{hub, Precision};
 use std::path::PathBuf;
 
@@ -37,10 +38,19 @@ pub struct Args {
     /// Threads the compiler tunes for (and libtorch uses while checking the package).
     #[arg(long, default_value_t = 2)]
     threads: i32,
-    /// Precisions to compile, one set of packages each (fp32, bf16). Default: fp32, and bf16 where
-    /// the CPU has native bf16 (AVX512-BF16 / AMX: Inductor's bf16 micro-GEMMs use the tiles).
+    /// Precisions to compile, one set of packages each (fp32, bf16, int8). Default: fp32; bf16 where
+    /// the CPU has native bf16 (AVX512-BF16 / AMX: Inductor's bf16 micro-GEMMs use the tiles); int8
+    /// where it has int8 dot products (VNNI / AMX).
     #[arg(long, num_args = 1..)]
     precision: Vec<String>,
+    /// int8: the data whose first 512 sentences set the activation scales (static quantization): a
+    /// CoNLL file, a .parquet/.arrow/.jsonl/.json file, a dataset directory or a hub id.
+    #[arg(long, default_value = "../shared/data/conll2003")]
+    calibration_data: String,
+    #[arg(long, default_value = "validation")]
+    calibration_split: String,
+    #[command(flatten)]
+    read: crate::data_flags::ReadFlags,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -55,10 +65,14 @@ pub fn run(a: Args) -> Result<()> {
             " with max-autotune"
         }
     );
-    let precisions: Vec<Precision> = if a.precision.is_empty() {
+    let chosen = a.precision.is_empty();
+    let precisions: Vec<Precision> = if chosen {
         let mut v = vec![Precision::Fp32];
         if native_bf16(tch::Device::Cpu) {
             v.push(Precision::Bf16);
+        }
+        if cpu_has_any(&["avx512_vnni", "amx_int8", "avx_vnni"]) {
+            v.push(Precision::Int8);
         }
         v
     } else {
@@ -68,6 +82,20 @@ pub fn run(a: Args) -> Result<()> {
             .collect::<distilner::Result<_>>()?
     };
     for precision in precisions {
+        let calibration = if precision == Precision::Int8 {
+            let what = format!("{} ({})", a.calibration_data, a.calibration_split);
+            match DataRef::new(&a.calibration_data, &a.calibration_split).load(&a.read.options()) {
+                Ok(c) => Some((c.sentences.into_iter().map(|s| s.words).collect(), what)),
+                // int8 was not asked for: the other precisions' packages stand.
+                Err(e) if chosen => {
+                    eprintln!("[compile] no int8 package: its calibration data {what} did not load ({e}); pass --calibration-data");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
         let o = CompileOptions {
             python: a.python.clone(),
             max_batch: a.max_batch,
@@ -76,6 +104,7 @@ pub fn run(a: Args) -> Result<()> {
             measure: !a.no_measure,
             threads: a.threads,
             precision,
+            calibration,
         };
         let m = compile(&dir, &o)?;
         report(&dir, &m, precision);
@@ -99,9 +128,12 @@ fn report(dir: &std::path::Path, m: &distilner::export::compiled::Manifest, p: P
             pk.tuned_for[1],
             pk.compile_seconds,
             pk.max_abs_diff,
-            p.name(),
+            checked_against(p).name(),
             m.checked_rows
         );
+    }
+    if let Some(c) = &m.calibration {
+        println!("{} activation scales calibrated on {c}", p.name());
     }
     for t in &m.timings {
         let ms: Vec<String> = t.ms.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();

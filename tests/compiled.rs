@@ -290,9 +290,7 @@ fn a_stale_package_is_never_used(model: &Path) {
     // int8 is not what the package computes.
     let err = predict_compiled_fails(model, &input, &["--precision", "int8"]);
     assert!(
-        err.contains(
-            "there is no compiled int8 package: compile makes fp32 and bf16 packages only"
-        ),
+        err.contains("has no compiled int8 package") && err.contains("--precision int8` makes one"),
         "{err}"
     );
 }
@@ -487,4 +485,105 @@ fn a_bf16_package_runs_bf16_inference() {
     assert!(run("bf16").contains("compiled-bf16: bf16 AOTInductor"));
     let err = run("fp32");
     assert!(err.contains("/compiled: fp32 AOTInductor"), "{err}");
+}
+
+/// An int8 package: every Linear quantized statically (PT2E, activation scales from the calibration
+/// sentences), checked against eager fp32, run for `--precision int8` and only for it.
+#[test]
+fn an_int8_package_runs_int8_inference() {
+    let m = tiny_model_dir("tiny-distilbert-ner");
+    let dir = m.path().to_str().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in.txt");
+    std::fs::write(&input, "Angela Merkel visited Paris .\nPeter Blackburn\n").unwrap();
+    let int8 = |calibration: &Path| {
+        let (ok, out, err) = distilner(&[
+            "compile",
+            "--model",
+            dir,
+            "--no-measure",
+            "--no-autotune",
+            "--threads",
+            "1",
+            "--precision",
+            "int8",
+            "--calibration-data",
+            calibration.to_str().unwrap(),
+        ]);
+        assert!(ok, "{err}");
+        assert!(out.contains("compiled-int8.json"), "{out}");
+        read_json(&m.path().join("compiled-int8.json"))
+    };
+    let few = conll_subset("eng.testa", 3, work.path());
+    let b = int8(&few);
+    assert_eq!(b["precision"], "int8", "{b}");
+    assert!(
+        b["calibration"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 sentences of "),
+        "{b}"
+    );
+    let file = b["packages"][0]["file"].as_str().unwrap().to_string();
+    assert!(file.starts_with("compiled-int8/model-cpu-int8-"), "{b}");
+    let few_pkg = work.path().join("few.pt2");
+    std::fs::copy(m.path().join(&file), &few_pkg).unwrap();
+    let b = int8(&conll("eng.testa"));
+    assert!(
+        b["calibration"]
+            .as_str()
+            .unwrap()
+            .starts_with("512 sentences of "),
+        "{b}"
+    );
+
+    tch::set_num_threads(1);
+    let mut l = load_dir(m.path(), Head::Keep, Device::Cpu).unwrap();
+    let fp32 = load_dir(m.path(), Head::Keep, Device::Cpu).unwrap().model;
+    l.model.set_inference_precision(Precision::Int8).unwrap();
+    let note = attach(&mut l.model, m.path(), Engine::Compiled, 1).unwrap();
+    assert!(note.contains("compiled-int8: int8 AOTInductor"), "{note}");
+    let package = CompiledModel::load(&m.path().join(&file), 1, 1024, 512).unwrap();
+    let few = CompiledModel::load(&few_pkg, 1, 1024, 512).unwrap();
+    let (vocab, max_len) = (l.model.config.vocab_size, l.model.config.max_position);
+    let _g = tch::no_grad_guard();
+    let (mut moved, mut recalibrated) = (0f64, 0f64);
+    for (ids, mask) in batches(vocab, max_len) {
+        let exact = fp32.forward(&ids, &mask, false, false).logits;
+        let got = l.model.logits(&ids, &mask);
+        assert_eq!(
+            max_diff_on_real(&got, &package.logits(&ids, &mask), &mask),
+            0.0
+        );
+        let scale = exact.abs().max().double_value(&[]);
+        let d = max_diff_on_real(&got, &exact, &mask);
+        assert!(
+            d < 0.3 * scale,
+            "int8 package vs eager fp32: {d} (scale {scale})"
+        );
+        moved = moved.max(d);
+        recalibrated = recalibrated.max(max_diff_on_real(&got, &few.logits(&ids, &mask), &mask));
+    }
+    // Really quantized, and with scales from the calibration data.
+    assert!(moved > 0.0);
+    assert!(recalibrated > 0.0);
+    drop((package, few));
+
+    let (ok, _, err) = distilner(&[
+        "predict",
+        "--model",
+        dir,
+        "--input",
+        input.to_str().unwrap(),
+        "--engine",
+        "compiled",
+        "--precision",
+        "int8",
+        "--threads",
+        "1",
+    ]);
+    assert!(
+        ok && err.contains("compiled-int8: int8 AOTInductor"),
+        "{err}"
+    );
 }

@@ -159,6 +159,7 @@ pub fn load_cuda_backend() -> bool {
 ///   them all (AMX brgemm JIT, milliseconds each): the student's bf16 package ran 1,796 sentences/s
 ///   at batch 32; with 1,024, 2,274 in `bench` (engines interleaved evict each other) and 2,487
 ///   alone; with 4,096, 2,837. Memory grows only with the shapes actually met.
+///
 /// Must run before the first tensor operation; a user's own setting wins.
 pub fn size_primitive_cache(shapes: usize) {
     if std::env::var_os("ONEDNN_PRIMITIVE_CACHE_CAPACITY").is_none() {

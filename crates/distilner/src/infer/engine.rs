@@ -1,9 +1,11 @@
 //! Which engine runs a model's inference forward: distilner's eager layers, or the package
 //! `distilner compile` wrote beside the weights (AOTInductor, CPU, one set per precision: fp32,
-//! bf16). `auto` takes the packages where they can stand in for the model — same weights, the
+//! bf16, int8). `auto` takes the packages where they can stand in for the model — same weights, the
 //! model's precision, this libtorch, this CPU's instructions, the CPU — and says why not
 //! otherwise; `compiled` insists, `eager` never looks.
-use crate::export::compiled::{dir_for, manifest_for, Manifest, RouteRecord, EAGER};
+use crate::export::compiled::{
+    checked_against, dir_for, manifest_for, Manifest, RouteRecord, EAGER,
+};
 use crate::model::aoti::{AotiError, Compiled, CompiledModel, Route};
 use crate::model::{Precision, TokenClassifier};
 use crate::Result;
@@ -42,12 +44,10 @@ pub fn attach(
     }
     let p = model.precision();
     let (manifest, why_not) = match Manifest::load(dir, p)? {
-        None if matches!(p, Precision::Int8 | Precision::Fp16) => (
+        None if p == Precision::Fp16 => (
             None,
-            format!(
-                "there is no compiled {} package: compile makes fp32 and bf16 packages only",
-                p.name()
-            ),
+            "there is no compiled fp16 package: compile makes fp32, bf16 and int8 packages only"
+                .to_string(),
         ),
         None => (
             None,
@@ -74,12 +74,13 @@ pub fn attach(
                 Err(e) => return Err(e),
             };
             let note = format!(
-                "engine compiled ({}: {} AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager; {})",
+                "engine compiled ({}: {} AOTInductor by torch {}, {} kernels, logits within {:.1e} of eager {}; {})",
                 dir.join(dir_for(p)).display(),
                 p.name(),
                 m.torch,
                 m.vec_isa,
                 m.max_abs_diff(),
+                checked_against(p).name(),
                 describe(&m.routes)
             );
             model.set_compiled(Some(Arc::new(c)));

@@ -81,6 +81,9 @@ pub struct Manifest {
     /// How the routes were chosen: measured (`timings`), or the first package for every batch.
     pub routing: String,
     pub timings: Vec<Timing>,
+    /// int8: the sentences that set the activation scales.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<String>,
     pub created: String,
 }
 

@@ -16,7 +16,7 @@ pub use measure::{routes_from, EAGER};
 
 use crate::model::aoti::{AotiError, CompiledModel};
 use crate::model::{load_model, Head, Precision, TokenClassifier};
-use crate::tokenize::pad_batch;
+use crate::tokenize::{pad_batch, NerTokenizer};
 use crate::Result;
 use anyhow::{anyhow, Context};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,14 @@ pub const TOLERANCE: f64 = 1e-3;
 /// logit (measured on the main job's student: 0.7% against fp32). What decides whether bf16 is good
 /// enough is dev F1: `distilner precision` measures it on the engine that will run.
 pub const BF16_TOLERANCE_OF_SCALE: f64 = 0.03;
+/// int8 packages quantize every Linear statically (activation scales calibrated once on real
+/// text), so on the check's random ids, outside what was calibrated, their logits may differ from
+/// eager fp32's by this share of the largest eager logit (measured on the main job's student: 0.18;
+/// a wrong weight moves them by the whole scale). Dev F1 decides, as for bf16 (`distilner precision`).
+pub const INT8_TOLERANCE_OF_SCALE: f64 = 0.3;
+/// Calibration batches: rows each, and sentences at most (in file order, so lengths mix).
+const CALIBRATION_BATCH: usize = 32;
+const CALIBRATION_SENTENCES: usize = 512;
 /// Row lengths of the padded check batch (each capped at the model's longest window).
 const CHECK_LENGTHS: [i64; 5] = [2, 5, 17, 40, i64::MAX];
 
@@ -51,23 +59,35 @@ pub struct CompileOptions {
     /// batch the packages take runs on the first.
     pub measure: bool,
     pub threads: i32,
-    /// What the packages compute in: fp32, or bf16 (AMX / AVX512-BF16 micro-GEMMs where the CPU
-    /// has them).
+    /// What the packages compute in: fp32, bf16 (AMX / AVX512-BF16 micro-GEMMs where the CPU
+    /// has them), or int8 (static: needs `calibration`).
     pub precision: Precision,
+    /// int8 only: sentences (words) whose activations set the quantization scales, and what they
+    /// are (for the manifest).
+    pub calibration: Option<(Vec<Vec<String>>, String)>,
+}
+
+/// The eager precision a package's logits are checked against: int8 packages against fp32 (eager
+/// int8 is dynamic, a different approximation), the others against their own.
+pub fn checked_against(p: Precision) -> Precision {
+    match p {
+        Precision::Int8 => Precision::Fp32,
+        p => p,
+    }
 }
 
 /// Compile the model in `dir`, check each package against distilner's eager forward, measure the
 /// routes, and record them. The previous packages stay until the new ones are checked.
 pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
     let p = o.precision;
-    if !matches!(p, Precision::Fp32 | Precision::Bf16) {
+    if !matches!(p, Precision::Fp32 | Precision::Bf16 | Precision::Int8) {
         fail!(
-            "compile makes fp32 and bf16 packages; {} runs eager (use --precision fp32 or bf16)",
+            "compile makes fp32, bf16 and int8 packages; {} runs eager (use --precision fp32, bf16 or int8)",
             p.name()
         );
     }
     let (mut model, _) = load_model(dir, Head::Keep, Device::Cpu)?;
-    model.set_inference_precision(p)?;
+    model.set_inference_precision(checked_against(p))?;
     let sha = weights_sha256(dir)?;
     let max_len = model.config.max_position;
     let shapes: Vec<[i64; 2]> = match (o.autotune, o.tune_for.first()) {
@@ -80,9 +100,26 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
     let name = |[b, t]: [i64; 2]| format!("model-cpu-{}-{b}x{t}.pt2", p.name());
-    let info = run_python(dir, &work, &shapes, name, max_len, o).inspect_err(|_| {
+    // The calibration file, and what it holds (for the manifest).
+    let calibration = match (p, &o.calibration) {
+        (Precision::Int8, Some((sentences, what))) => Some(
+            write_calibration(dir, &work, sentences, max_len)
+                .map(|(path, n)| (path, format!("{n} sentences of {what}"))),
+        ),
+        (Precision::Int8, None) => fail!("an int8 package needs calibration sentences"),
+        _ => None,
+    }
+    .transpose()
+    .inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&work);
     })?;
+    let file = calibration.as_ref().map(|(path, _)| path.as_path());
+    let info = run_python(dir, &work, &shapes, name, max_len, file, o).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&work);
+    })?;
+    if let Some(f) = file {
+        let _ = std::fs::remove_file(f);
+    }
     let s = |k: &str| info[k].as_str().unwrap_or("unknown").to_string();
     let mut loaded = Vec::new();
     let mut packages = Vec::new();
@@ -91,6 +128,7 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
         let (diff, scale) = check(&model, &c, max_len);
         let tolerance = match p {
             Precision::Fp32 => TOLERANCE,
+            Precision::Int8 => INT8_TOLERANCE_OF_SCALE * scale,
             _ => BF16_TOLERANCE_OF_SCALE * scale,
         };
         if diff > tolerance {
@@ -110,6 +148,8 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
         });
         loaded.push(c);
     }
+    // Routes race the packages against what would run otherwise: eager at this precision.
+    model.set_inference_precision(p)?;
     let (routes, timings, routing) = if o.measure {
         let named: Vec<(String, &CompiledModel)> = packages
             .iter()
@@ -134,28 +174,71 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
     let _ = std::fs::remove_file(dir.join(manifest_for(p)));
     let _ = std::fs::remove_dir_all(dir.join(&sub));
     std::fs::rename(&work, dir.join(&sub))?;
-    let m = Manifest {
-        device: "cpu".into(),
-        precision: p.name().into(),
-        weights_sha256: sha,
-        torch: s("torch"),
-        transformers: s("transformers"),
-        vec_isa: s("vec_isa"),
-        arch_flags: info["arch_flags"].as_str().unwrap_or_default().to_string(),
-        cpu: crate::util::hardware(Device::Cpu),
-        max_batch: o.max_batch,
-        max_len,
-        autotune: o.autotune,
-        threads: o.threads,
-        packages,
-        checked_rows: CHECK_LENGTHS.len() + 1,
-        routes,
-        routing,
-        timings,
-        created: chrono::Local::now().to_rfc3339(),
-    };
+    let m =
+        Manifest {
+            device: "cpu".into(),
+            precision: p.name().into(),
+            weights_sha256: sha,
+            torch: s("torch"),
+            transformers: s("transformers"),
+            vec_isa: s("vec_isa"),
+            arch_flags: info["arch_flags"].as_str().unwrap_or_default().to_string(),
+            cpu: crate::util::hardware(Device::Cpu),
+            max_batch: o.max_batch,
+            max_len,
+            autotune: o.autotune,
+            threads: o.threads,
+            packages,
+            checked_rows: CHECK_LENGTHS.len() + 1,
+            routes,
+            routing,
+            timings,
+            calibration: o.calibration.as_ref().filter(|_| p == Precision::Int8).map(
+                |(s, what)| format!("{} sentences of {what}", s.len().min(CALIBRATION_SENTENCES)),
+            ),
+            created: chrono::Local::now().to_rfc3339(),
+        };
     m.save(dir)?;
     Ok(m)
+}
+
+/// The first `CALIBRATION_SENTENCES` sentences, encoded with the model's tokenizer (cut to its
+/// positions) and padded in batches, as `ids.N` / `mask.N` in a safetensors file the Python half
+/// reads; and how many sentences it holds.
+fn write_calibration(
+    dir: &Path,
+    work: &Path,
+    sentences: &[Vec<String>],
+    max_len: i64,
+) -> Result<(PathBuf, usize)> {
+    let tok = NerTokenizer::from_dir(dir)?;
+    let max = max_len.min(512) as usize;
+    let rows = sentences
+        .iter()
+        .filter(|s| !s.is_empty())
+        .take(CALIBRATION_SENTENCES)
+        .map(|w| {
+            let mut ids = tok.encode_words(w)?.input_ids;
+            if ids.len() > max {
+                ids.truncate(max - 1);
+                ids.push(tok.sep_id);
+            }
+            Ok(ids)
+        })
+        .collect::<Result<Vec<Vec<i64>>>>()?;
+    if rows.is_empty() {
+        fail!("no calibration sentences: int8 packages need some (--calibration-data)");
+    }
+    let mut named = Vec::new();
+    for (i, chunk) in rows.chunks(CALIBRATION_BATCH).enumerate() {
+        let refs: Vec<&[i64]> = chunk.iter().map(|r| r.as_slice()).collect();
+        let (ids, mask) = pad_batch(&refs, tok.pad_id, Device::Cpu);
+        named.push((format!("ids.{i}"), ids));
+        named.push((format!("mask.{i}"), mask));
+    }
+    let path = work.join("calibration.safetensors");
+    Tensor::write_safetensors(&named, &path)?;
+    Ok((path, rows.len()))
 }
 
 /// Run the Python half; its JSON line.
@@ -165,6 +248,7 @@ fn run_python(
     shapes: &[[i64; 2]],
     name: impl Fn([i64; 2]) -> String,
     max_len: i64,
+    calibration: Option<&Path>,
     o: &CompileOptions,
 ) -> Result<serde_json::Value> {
     let script = tempfile::Builder::new().suffix(".py").tempfile()?;
@@ -182,10 +266,12 @@ fn run_python(
             o.threads.to_string(),
             match o.precision {
                 Precision::Bf16 => "bfloat16",
+                Precision::Int8 => "int8",
                 _ => "float32",
             }
             .to_string(),
         ])
+        .arg(calibration.map_or("-".into(), |c| c.as_os_str().to_owned()))
         .args(outs)
         .env("OMP_NUM_THREADS", o.threads.to_string())
         .output()
