@@ -295,6 +295,28 @@ fn a_stale_package_is_never_used(model: &Path) {
     );
 }
 
+/// `model.logits` must be exactly `package`'s output (so the package ran) and within `share` of
+/// `reference`'s largest logit; returns those logits and their distance from `reference`.
+fn runs_the_package(
+    model: &distilner::model::TokenClassifier,
+    package: &CompiledModel,
+    ids: &Tensor,
+    mask: &Tensor,
+    reference: &Tensor,
+    share: f64,
+) -> (Tensor, f64) {
+    let got = model.logits(ids, mask);
+    assert_eq!(got.kind(), Kind::Float);
+    assert_eq!(
+        max_diff_on_real(&got, &package.logits(ids, mask), mask),
+        0.0
+    );
+    let scale = reference.abs().max().double_value(&[]);
+    let d = max_diff_on_real(&got, reference, mask);
+    assert!(d < share * scale, "package vs eager: {d} (scale {scale})");
+    (got, d)
+}
+
 /// `predict --engine compiled` with `extra` flags, which must fail; its stderr.
 fn predict_compiled_fails(model: &Path, input: &Path, extra: &[&str]) -> String {
     let mut args = vec![
@@ -450,18 +472,7 @@ fn a_bf16_package_runs_bf16_inference() {
     let _g = tch::no_grad_guard();
     for (ids, mask) in batches(vocab, max_len) {
         let eager = l.model.forward(&ids, &mask, false, false).logits;
-        let got = l.model.logits(&ids, &mask);
-        assert_eq!(got.kind(), Kind::Float);
-        assert_eq!(
-            max_diff_on_real(&got, &package.logits(&ids, &mask), &mask),
-            0.0
-        );
-        let scale = eager.abs().max().double_value(&[]);
-        let d = max_diff_on_real(&got, &eager, &mask);
-        assert!(
-            d < 0.03 * scale,
-            "bf16 package vs eager bf16: {d} (scale {scale})"
-        );
+        let _ = runs_the_package(&l.model, &package, &ids, &mask, &eager, 0.03);
     }
     drop(package);
 
@@ -550,17 +561,7 @@ fn an_int8_package_runs_int8_inference() {
     let (mut moved, mut recalibrated) = (0f64, 0f64);
     for (ids, mask) in batches(vocab, max_len) {
         let exact = fp32.forward(&ids, &mask, false, false).logits;
-        let got = l.model.logits(&ids, &mask);
-        assert_eq!(
-            max_diff_on_real(&got, &package.logits(&ids, &mask), &mask),
-            0.0
-        );
-        let scale = exact.abs().max().double_value(&[]);
-        let d = max_diff_on_real(&got, &exact, &mask);
-        assert!(
-            d < 0.3 * scale,
-            "int8 package vs eager fp32: {d} (scale {scale})"
-        );
+        let (got, d) = runs_the_package(&l.model, &package, &ids, &mask, &exact, 0.3);
         moved = moved.max(d);
         recalibrated = recalibrated.max(max_diff_on_real(&got, &few.logits(&ids, &mask), &mask));
     }
