@@ -86,6 +86,9 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
             p.name()
         );
     }
+    if p == Precision::Int8 && o.calibration.is_none() {
+        fail!("an int8 package needs calibration sentences (CompileOptions::calibration)");
+    }
     let (mut model, _) = load_model(dir, Head::Keep, Device::Cpu)?;
     model.set_inference_precision(checked_against(p))?;
     let sha = weights_sha256(dir)?;
@@ -106,7 +109,6 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
             write_calibration(dir, &work, sentences, max_len)
                 .map(|(path, n)| (path, format!("{n} sentences of {what}"))),
         ),
-        (Precision::Int8, None) => fail!("an int8 package needs calibration sentences"),
         _ => None,
     }
     .transpose()
