@@ -152,8 +152,8 @@ pub fn load_cuda_backend() -> bool {
 /// oneDNN caches one compiled primitive per matmul shape (1,024 by default, as in PyTorch), and a
 /// batch of a new sequence length is a new shape for every matmul in it.
 /// - Training bounds it (`TRAINING_PRIMITIVES`): the 1,024 held ~350 MB of a fine-tune's peak
-///   (heaptrack), and 64 cost no measured speed on fp32 (AVX2); on AMX bf16 a step went 0.30 → 0.26 s
-///   with 1,024, for +200 MB.
+///   (heaptrack), and 64 cost no measured speed on fp32 (AVX2), nor on AMX bf16 (the main job with
+///   1,024 stepped as fast, and peaked at 2.10 GB).
 /// - Inference widens it (`INFERENCE_PRIMITIVES`): a pass over the test split at batch 32 meets ~100
 ///   lengths, and each engine and batch size its own primitives. Bounded to 64, every pass rebuilt
 ///   them all (AMX brgemm JIT, milliseconds each): the student's bf16 package ran 1,796 sentences/s

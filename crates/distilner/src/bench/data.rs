@@ -37,16 +37,7 @@ impl BenchData {
         let max = model.config.max_position.min(512) as usize;
         let rows: Vec<Vec<i64>> = words
             .iter()
-            .map(|w| {
-                tok.encode_words(w).map(|e| {
-                    let mut ids = e.input_ids;
-                    if ids.len() > max {
-                        ids.truncate(max - 1);
-                        ids.push(tok.sep_id);
-                    }
-                    ids
-                })
-            })
+            .map(|w| tok.encode_row(w, max))
             .collect::<Result<_, _>>()?;
         Ok(BenchData {
             n_words: words.iter().map(|w| w.len()).collect(),

@@ -156,6 +156,17 @@ impl NerTokenizer {
         Ok(Encoding::from(&enc))
     }
 
+    /// One row of ids for pre-split words, [CLS] … [SEP], cut to at most `max` positions (the
+    /// last kept as [SEP]).
+    pub fn encode_row<S: AsRef<str>>(&self, words: &[S], max: usize) -> crate::Result<Vec<i64>> {
+        let mut ids = self.encode_words(words)?.input_ids;
+        if ids.len() > max {
+            ids.truncate(max - 1);
+            ids.push(self.sep_id);
+        }
+        Ok(ids)
+    }
+
     /// Write `tokenizer.json`, `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`.
     pub fn save(&self, dir: &Path, model_max_length: usize) -> crate::Result<()> {
         let json = self

@@ -60,7 +60,7 @@ def quantized(module, ids, mask):
     batches = load_file(calibration)
     for i in range(len(batches) // 2):
         prepared(batches[f"ids.{i}"], batches[f"mask.{i}"])
-    return convert_pt2e(prepared), len(batches) // 2
+    return convert_pt2e(prepared)
 
 
 compiled = []
@@ -77,7 +77,7 @@ for out, (b, t) in packages:
         if calibrated is None:
             with torch.no_grad():
                 calibrated = quantized(module, ids, mask)
-        module = calibrated[0]
+        module = calibrated
     # (The quantized graph is exported as it was calibrated, under no_grad.)
     with torch.no_grad() if int8 else torch.inference_mode():
         ep = torch.export.export(module, (ids, mask), dynamic_shapes=DYNAMIC)
@@ -93,5 +93,4 @@ print(json.dumps({
     "vec_isa": str(cpu_vec_isa.pick_vec_isa()),
     "arch_flags": cpu_vec_isa.pick_vec_isa().build_arch_flags(),
     "packages": compiled,
-    "calibration_batches": calibrated[1] if calibrated else 0,
 }))

@@ -176,30 +176,27 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
     let _ = std::fs::remove_file(dir.join(manifest_for(p)));
     let _ = std::fs::remove_dir_all(dir.join(&sub));
     std::fs::rename(&work, dir.join(&sub))?;
-    let m =
-        Manifest {
-            device: "cpu".into(),
-            precision: p.name().into(),
-            weights_sha256: sha,
-            torch: s("torch"),
-            transformers: s("transformers"),
-            vec_isa: s("vec_isa"),
-            arch_flags: info["arch_flags"].as_str().unwrap_or_default().to_string(),
-            cpu: crate::util::hardware(Device::Cpu),
-            max_batch: o.max_batch,
-            max_len,
-            autotune: o.autotune,
-            threads: o.threads,
-            packages,
-            checked_rows: CHECK_LENGTHS.len() + 1,
-            routes,
-            routing,
-            timings,
-            calibration: o.calibration.as_ref().filter(|_| p == Precision::Int8).map(
-                |(s, what)| format!("{} sentences of {what}", s.len().min(CALIBRATION_SENTENCES)),
-            ),
-            created: chrono::Local::now().to_rfc3339(),
-        };
+    let m = Manifest {
+        device: "cpu".into(),
+        precision: p.name().into(),
+        weights_sha256: sha,
+        torch: s("torch"),
+        transformers: s("transformers"),
+        vec_isa: s("vec_isa"),
+        arch_flags: info["arch_flags"].as_str().unwrap_or_default().to_string(),
+        cpu: crate::util::hardware(Device::Cpu),
+        max_batch: o.max_batch,
+        max_len,
+        autotune: o.autotune,
+        threads: o.threads,
+        packages,
+        checked_rows: CHECK_LENGTHS.len() + 1,
+        routes,
+        routing,
+        timings,
+        calibration: calibration.map(|(_, what)| what),
+        created: chrono::Local::now().to_rfc3339(),
+    };
     m.save(dir)?;
     Ok(m)
 }
@@ -219,14 +216,7 @@ fn write_calibration(
         .iter()
         .filter(|s| !s.is_empty())
         .take(CALIBRATION_SENTENCES)
-        .map(|w| {
-            let mut ids = tok.encode_words(w)?.input_ids;
-            if ids.len() > max {
-                ids.truncate(max - 1);
-                ids.push(tok.sep_id);
-            }
-            Ok(ids)
-        })
+        .map(|w| tok.encode_row(w, max))
         .collect::<Result<Vec<Vec<i64>>>>()?;
     if rows.is_empty() {
         fail!("no calibration sentences: int8 packages need some (--calibration-data)");
