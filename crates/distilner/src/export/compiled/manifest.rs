@@ -73,6 +73,9 @@ pub struct Manifest {
     pub max_batch: i64,
     pub max_len: i64,
     pub autotune: bool,
+    /// The Inductor options the packages were compiled with (older manifests: none recorded).
+    #[serde(default)]
+    pub inductor_configs: BTreeMap<String, serde_json::Value>,
     pub threads: i32,
     pub packages: Vec<Package>,
     /// Rows of random ids compared with the eager model (padded batch and a batch of one).
