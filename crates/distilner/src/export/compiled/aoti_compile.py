@@ -63,8 +63,9 @@ def quantized(module, ids, mask):
     return convert_pt2e(prepared)
 
 
-# fp32 also fuses the linears that share an input (query, key, value) into one GEMM: +7% at batch 1
-# on the main job's student (fp32 is GEMM-bound there), nothing in bf16 (bench/RESULTS.md, session 17).
+# fp32 also fuses the linears that share an input (query, key, value) into one GEMM: one oneDNN call
+# instead of three, and at batch 1 fp32 pays mostly per call (+7% on the main job's student). bf16
+# gains nothing; int8's quantized linears are left unfused by it (bench/RESULTS.md, session 17).
 CONFIGS = {"freezing": True, "max_autotune": autotune == "1", "cpp.enable_concat_linear": dtype == "float32"}
 compiled = []
 calibrated = None
