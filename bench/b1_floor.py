@@ -3,35 +3,42 @@
 of 3, 19 and 40 ids: ms per call (forward + argmax), median of 7 × 300 calls, 2 threads. What stays at 3
 ids is the per-call floor: weights streamed once, and each engine's own work around its kernels.
 usage: ONEDNN_PRIMITIVE_CACHE_CAPACITY=4096 .venv-onnx/bin/python bench/b1_floor.py PACKAGE.pt2 MODEL.onnx"""
-import os, sys, time, statistics
-import numpy as np, torch, onnxruntime as ort
+import statistics, sys, time
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
 torch.set_num_threads(2)
 pkg, onnx = sys.argv[1], sys.argv[2]
-so = ort.SessionOptions(); so.intra_op_num_threads = 2; so.inter_op_num_threads = 1
+so = ort.SessionOptions()
+so.intra_op_num_threads, so.inter_op_num_threads = 2, 1
 so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
 sess = ort.InferenceSession(onnx, so, providers=["CPUExecutionProvider"])
 names = [i.name for i in sess.get_inputs()]
-m = torch._inductor.aoti_load_package(pkg)
-def t_pkg(ids):
-    mask = torch.ones_like(ids)
-    with torch.inference_mode():
-        for _ in range(50): m(ids, mask)
-        ts = []
-        for _ in range(7):
-            t0 = time.perf_counter()
-            for _ in range(300): m(ids, mask).argmax(-1)
-            ts.append((time.perf_counter() - t0) / 300 * 1e3)
-    return statistics.median(ts)
-def t_ort(ids):
-    f = {"input_ids": ids.numpy(), "attention_mask": np.ones_like(ids.numpy())}
-    if "token_type_ids" in names: f["token_type_ids"] = np.zeros_like(f["input_ids"])
-    for _ in range(50): sess.run(None, f)
+model = torch._inductor.aoti_load_package(pkg)
+
+
+def ms_per_call(call):
+    """Median over 7 runs of 300 calls, after 50 to warm up."""
+    for _ in range(50):
+        call()
     ts = []
     for _ in range(7):
         t0 = time.perf_counter()
-        for _ in range(300): sess.run(None, f)[0].argmax(-1)
+        for _ in range(300):
+            call()
         ts.append((time.perf_counter() - t0) / 300 * 1e3)
     return statistics.median(ts)
+
+
 for n in (3, 19, 40):
     ids = torch.randint(1000, 2000, (1, n))
-    print(f"{n} ids: package {t_pkg(ids):.3f} ms, ONNX Runtime {t_ort(ids):.3f} ms", flush=True)
+    mask = torch.ones_like(ids)
+    feed = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
+    if "token_type_ids" in names:
+        feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+    with torch.inference_mode():
+        package = ms_per_call(lambda: model(ids, mask).argmax(-1))
+    onnxruntime = ms_per_call(lambda: sess.run(None, feed)[0].argmax(-1))
+    print(f"{n} ids: package {package:.3f} ms, ONNX Runtime {onnxruntime:.3f} ms", flush=True)
