@@ -2,20 +2,21 @@
 use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
-use distilner::distill::run::{
-    DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
-};
+use distilner::distill::run::DistillArgs;
+use distilner::distill::DistillConfig;
 use distilner::model::student::parse_layers;
 use distilner::pipeline::distill;
 use std::path::PathBuf;
 
+/// Each distillation flag overrides the same field of the `--config` file's `[distill]` table;
+/// the resolved settings are saved in the run's train_config.toml and metrics.json.
 #[derive(clap::Args)]
 pub struct Args {
     /// Teacher: a finetune run directory, an HF directory or id with a token-classification head.
     /// Repeat for several teachers (same tokenizer; e.g. one backbone fine-tuned with different
     /// seeds): the KD target is the mean of their softened distributions, and the student is built
-    /// from the first one's layers.
-    #[arg(long, required = true)]
+    /// from the first one's layers. Required here or as `teachers` in the config.
+    #[arg(long)]
     pub teacher: Vec<String>,
     /// Teacher layers the DistilBERT-layout student starts from (default: every other layer).
     #[arg(long, conflicts_with = "student")]
@@ -27,18 +28,19 @@ pub struct Args {
     pub data: DataFlags,
     #[arg(long)]
     pub out: PathBuf,
-    /// Weight of the KD term: loss = α·KL·T² + (1−α)·CE.
-    #[arg(long, default_value_t = DEFAULT_ALPHA)]
-    pub alpha: f64,
-    /// Softmax temperature T.
-    #[arg(long, default_value_t = DEFAULT_TEMPERATURE)]
-    pub temperature: f64,
+    /// Weight of the KD term: loss = α·KL·T² + (1−α)·CE [default: 0.5].
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Softmax temperature T [default: 2].
+    #[arg(long)]
+    pub temperature: Option<f64>,
     /// KL over every real sub-token instead of the labelled (first) ones.
     #[arg(long)]
     pub kd_all_tokens: bool,
-    /// Add a hidden-state MSE term with this weight (0 = off); runs the teacher on each batch.
-    #[arg(long, default_value_t = 0.0)]
-    pub hidden_mse: f64,
+    /// Add a hidden-state MSE term with this weight (0 = off, the default); runs the teacher on
+    /// each batch.
+    #[arg(long)]
+    pub hidden_mse: Option<f64>,
     /// Teacher layer for each student layer in the hidden-state loss (default: --student-layers).
     #[arg(long)]
     pub hidden_layer_map: Option<String>,
@@ -48,18 +50,18 @@ pub struct Args {
     #[arg(long)]
     pub teacher_context: Option<usize>,
     /// Add the attention-relation term (MiniLM: KL of the self-attention distributions and of the
-    /// value relations) with this weight (0 = off); runs the teacher on each batch.
-    #[arg(long, default_value_t = 0.0)]
-    pub attention_kd: f64,
+    /// value relations) with this weight (0 = off, the default); runs the teacher on each batch.
+    #[arg(long)]
+    pub attention_kd: Option<f64>,
     /// The layer pair for --attention-kd as STUDENT:TEACHER (default: the last layer of each).
     #[arg(long)]
     pub attention_layers: Option<String>,
     /// Rename teacher labels: TEACHER=DATA,... (e.g. LABEL_1=B-PER).
     #[arg(long)]
     pub label_map: Option<String>,
-    /// Refuse a teacher whose dev F1 through distilner is below this.
-    #[arg(long, default_value_t = DEFAULT_MIN_TEACHER_F1)]
-    pub min_teacher_f1: f64,
+    /// Refuse a teacher whose dev F1 through distilner is below this [default: 0.1].
+    #[arg(long)]
+    pub min_teacher_f1: Option<f64>,
     /// A soft-label transfer set from `distilner label` (directory or Parquet file), trained on
     /// beside the labelled data; repeat for several.
     #[arg(long)]
@@ -68,36 +70,52 @@ pub struct Args {
     pub flags: TrainFlags,
 }
 
+impl Args {
+    /// The config's `[distill]` table (or the defaults) with the flags on top.
+    fn settings(&self, table: Option<DistillConfig>) -> Result<DistillConfig> {
+        let mut d = table.unwrap_or_default();
+        if !self.teacher.is_empty() {
+            d.teachers = self.teacher.clone();
+        }
+        if let Some(s) = &self.student_layers {
+            d.student_layers = Some(parse_layers(s, usize::MAX)?);
+        }
+        if let Some(s) = &self.hidden_layer_map {
+            d.hidden_layer_map = Some(parse_layers(s, usize::MAX)?);
+        }
+        if let Some(s) = &self.attention_layers {
+            d.attention_layers = Some(parse_pair(s)?);
+        }
+        if self.kd_all_tokens {
+            d.kd_all_tokens = true;
+        }
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { d.$f = v.into(); } )* };
+        }
+        set!(
+            student,
+            alpha,
+            temperature,
+            hidden_mse,
+            teacher_context,
+            attention_kd,
+            label_map,
+            min_teacher_f1
+        );
+        d.validate()?;
+        Ok(d)
+    }
+}
+
 pub fn run(a: Args) -> Result<()> {
-    let layers = match &a.student_layers {
-        Some(s) => Some(parse_layers(s, usize::MAX)?),
-        None => None,
-    };
-    let attention_layers = a.attention_layers.as_deref().map(parse_pair).transpose()?;
-    let cfg = a.flags.resolve()?;
+    let (cfg, table) = a.flags.resolve_with_distill()?;
+    let distill_cfg = a.settings(table)?;
     let g = a.flags.group(&cfg)?;
-    let mut teachers = a.teacher.into_iter();
     let r = distill(DistillArgs {
-        teacher: teachers.next().expect("clap requires --teacher"),
-        more_teachers: teachers.collect(),
-        teacher_context: a.teacher_context,
-        attention_kd: a.attention_kd,
-        attention_layers,
-        student_layers: layers,
-        student: a.student,
+        distill: distill_cfg,
         data: a.data.splits(),
         out: a.out.clone(),
         cfg,
-        alpha: a.alpha,
-        temperature: a.temperature,
-        kd_all_tokens: a.kd_all_tokens,
-        hidden_mse: a.hidden_mse,
-        hidden_layer_map: match &a.hidden_layer_map {
-            Some(s) => Some(parse_layers(s, usize::MAX)?),
-            None => None,
-        },
-        label_map: a.label_map,
-        min_teacher_f1: a.min_teacher_f1,
         resume: g.resume,
         faults: g.faults,
         transfer: a.transfer,

@@ -4,6 +4,7 @@ use crate::data_flags::DataFlags;
 use crate::train_flags::TrainFlags;
 use anyhow::Result;
 use distilner::distill::run::DistillArgs;
+use distilner::distill::DistillConfig;
 use distilner::evaluate::precision::measure;
 use distilner::model::student::parse_layers;
 use distilner::pipeline::{distill, finetune};
@@ -21,15 +22,16 @@ pub struct Args {
     /// Output root: teacher/ and student/ run directories go inside.
     #[arg(long, default_value = "runs/default")]
     out: PathBuf,
-    #[arg(long, default_value = "0,2,4")]
-    student_layers: String,
+    /// Teacher layers the student starts from (over the config's `[distill]` table) [default: 0,2,4].
+    #[arg(long)]
+    student_layers: Option<String>,
     /// Student epochs. Default 6 (twice the teacher's 3): with 3 the student kept 97.9% of the teacher's
     /// test F1 (bench/RESULTS.md); a 3-layer student has more to learn from the soft targets.
     #[arg(long, default_value_t = 6)]
     student_epochs: usize,
-    /// Refuse to distil a teacher whose dev F1 is below this (see `distill --help`).
-    #[arg(long, default_value_t = 0.1)]
-    min_teacher_f1: f64,
+    /// Refuse to distil a teacher whose dev F1 is below this (see `distill --help`) [default: 0.1].
+    #[arg(long)]
+    min_teacher_f1: Option<f64>,
     /// Reuse a finished teacher run in OUT/teacher instead of training it again.
     #[arg(long)]
     reuse_teacher: bool,
@@ -43,8 +45,29 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The student step's settings: the config's `[distill]` table (its KD terms), the flags on top.
+/// The teacher is the one this job trains, so the table may not name teachers or a student.
+fn student_settings(a: &Args, table: Option<DistillConfig>) -> Result<DistillConfig> {
+    let mut d = table.unwrap_or_default();
+    if !d.teachers.is_empty() || d.student.is_some() {
+        anyhow::bail!(
+            "{}: `run` distils the teacher it fine-tunes into a student it builds; remove `teachers` and `student` from the [distill] table (or use `distilner distill`)",
+            a.flags.config.as_deref().unwrap_or(Path::new("")).display()
+        );
+    }
+    if let Some(s) = &a.student_layers {
+        d.student_layers = Some(parse_layers(s, usize::MAX)?);
+    }
+    d.student_layers.get_or_insert_with(|| vec![0, 2, 4]);
+    if let Some(f) = a.min_teacher_f1 {
+        d.min_teacher_f1 = f;
+    }
+    Ok(d)
+}
+
 pub fn run(a: Args) -> Result<()> {
-    let cfg = a.flags.resolve()?;
+    let (cfg, table) = a.flags.resolve_with_distill()?;
+    let settings = student_settings(&a, table)?;
     let g = a.flags.group(&cfg)?;
     let splits = a.data.splits();
     if splits.test.is_none() {
@@ -76,29 +99,19 @@ pub fn run(a: Args) -> Result<()> {
     }
     distilner::util::release_free_memory();
     eprintln!(
-        "== 2/3 distil the student (teacher layers {}) ==",
-        a.student_layers
+        "== 2/3 distil the student (teacher layers {:?}) ==",
+        settings.student_layers.as_deref().unwrap_or_default()
     );
     let mut scfg = cfg.clone();
     scfg.epochs = a.student_epochs;
     let r = distill(DistillArgs {
-        teacher: tdir.to_string_lossy().to_string(),
-        more_teachers: Vec::new(),
-        teacher_context: None,
-        attention_kd: 0.0,
-        attention_layers: None,
-        student_layers: Some(parse_layers(&a.student_layers, usize::MAX)?),
-        student: None,
+        distill: DistillConfig {
+            teachers: vec![tdir.to_string_lossy().to_string()],
+            ..settings
+        },
         data: splits.clone(),
         out: sdir.clone(),
         cfg: scfg,
-        alpha: 0.5,
-        temperature: 2.0,
-        kd_all_tokens: false,
-        hidden_mse: 0.0,
-        hidden_layer_map: None,
-        label_map: None,
-        min_teacher_f1: a.min_teacher_f1,
         resume: g.resume,
         faults: Faults::NONE,
         transfer: Vec::new(),

@@ -1,5 +1,6 @@
 //! Training flags shared by `finetune`, `distill` and `run`: a TOML config, then flags on top.
 use anyhow::Result;
+use distilner::distill::config::{read_config, DistillConfig};
 use distilner::train::dist::Dist;
 use distilner::train::{Faults, TrainConfig};
 use std::path::PathBuf;
@@ -7,7 +8,8 @@ use std::sync::Arc;
 
 #[derive(clap::Args, Clone, Default)]
 pub struct TrainFlags {
-    /// TOML file with training settings (field names as in the saved train_config.toml); flags override it.
+    /// TOML file with training settings (field names as in the saved train_config.toml), and for
+    /// `distill` and `run` a `[distill]` table with the distillation settings; flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// `seed`: the seed model card's recipe (lr 6e-5, batch 128, 15 epochs, seed 33, no warmup, bf16 mixed precision where the hardware has it).
@@ -127,11 +129,25 @@ impl TrainFlags {
 }
 
 impl TrainFlags {
+    /// The training settings, for a command that does not distil: a `[distill]` table in the
+    /// config is refused rather than ignored.
     pub fn resolve(&self) -> Result<TrainConfig> {
-        let mut c = match (&self.config, self.preset.as_deref()) {
-            (Some(p), _) => TrainConfig::from_toml_file(p)?,
-            (None, Some("seed")) => TrainConfig::seed_preset(),
-            _ => TrainConfig::default(),
+        let (c, d) = self.resolve_with_distill()?;
+        if d.is_some() {
+            anyhow::bail!(
+                "{}: its [distill] table holds distillation settings, which `finetune` does not use; remove the table, or run `distilner distill` with this config",
+                self.config.as_deref().unwrap_or(std::path::Path::new("")).display()
+            );
+        }
+        Ok(c)
+    }
+
+    /// The training settings (file, preset, then flags) and the config's `[distill]` table as written.
+    pub fn resolve_with_distill(&self) -> Result<(TrainConfig, Option<DistillConfig>)> {
+        let (mut c, distill) = match (&self.config, self.preset.as_deref()) {
+            (Some(p), _) => read_config(p)?,
+            (None, Some("seed")) => (TrainConfig::seed_preset(), None),
+            _ => (TrainConfig::default(), None),
         };
         if self.config.is_some() && self.preset.as_deref() == Some("seed") {
             anyhow::bail!("--preset and --config both set the whole configuration; use one");
@@ -145,6 +161,6 @@ impl TrainFlags {
              save_every => save_every, mixed_precision => mixed_precision, context => document_context,
              decoding => decoding);
         c.validate()?;
-        Ok(c)
+        Ok((c, distill))
     }
 }

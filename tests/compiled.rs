@@ -33,7 +33,10 @@ fn compile(model: &Path, extra: &[&str]) -> serde_json::Value {
     assert_eq!(m["precision"], "fp32", "{m}");
     assert_eq!(m["checked_rows"], 6, "{m}");
     // fp32 fuses query, key and value into one GEMM; the logits checks below cover the fused graph.
-    assert_eq!(m["inductor_configs"]["cpp.enable_concat_linear"], true, "{m}");
+    assert_eq!(
+        m["inductor_configs"]["cpp.enable_concat_linear"], true,
+        "{m}"
+    );
     assert_eq!(m["inductor_configs"]["freezing"], true, "{m}");
     // Without autotune the example shape changes nothing, so one package.
     let p = &m["packages"].as_array().unwrap()[..];

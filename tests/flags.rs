@@ -54,6 +54,24 @@ impl Fx {
         let (ok, o, e) = distilner(&a);
         (ok, o, e, out)
     }
+    /// The command with the data and `extra` only: the rest comes from a config file.
+    fn data_only(&self, cmd: &str, out: &str, extra: &[&str]) -> (bool, String, String, PathBuf) {
+        let out = self.work.path().join(out);
+        let mut a = vec![
+            cmd,
+            "--train",
+            self.train.to_str().unwrap(),
+            "--dev",
+            self.dev.to_str().unwrap(),
+            "--test",
+            "none",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        let (ok, o, e) = distilner(&a);
+        (ok, o, e, out)
+    }
     fn ok(&self, cmd: &str, out: &str, extra: &[&str]) -> PathBuf {
         let (ok, o, e, p) = self.run(cmd, out, extra);
         assert!(ok, "{cmd} {extra:?}: {o}\n{e}");
@@ -102,6 +120,92 @@ fn hidden_mse_changes_the_loss_from_the_first_step() {
     );
     let card = std::fs::read_to_string(mse.join("README.md")).unwrap();
     assert!(card.contains("10·hidden-state MSE"), "{card}");
+}
+
+#[test]
+fn distill_table_configures_the_run_and_the_saved_file_reproduces_it() {
+    let f = fx();
+    let by_flags = f.ok(
+        "distill",
+        "flags",
+        &[
+            "--epochs",
+            "1",
+            "--hidden-mse",
+            "10",
+            "--hidden-layer-map",
+            "1",
+        ],
+    );
+    let without = f.ok(
+        "distill",
+        "kd",
+        &["--epochs", "1", "--hidden-layer-map", "1"],
+    );
+    // The same run from a config file alone: its [distill] table names the teacher and turns the
+    // hidden-state term on.
+    let cfg = f.work.path().join("distill.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "epochs = 1\nbatch_size = 8\nthreads = 1\ndevice = \"cpu\"\n\n[distill]\nteachers = [{:?}]\nstudent_layers = [0]\nmin_teacher_f1 = 0.0\nhidden_mse = 10.0\nhidden_layer_map = [1]\n",
+            f.model.path().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let cfg_s = cfg.to_str().unwrap();
+    let (ok, o, e, by_table) = f.data_only("distill", "table", &["--config", cfg_s]);
+    assert!(ok, "{o}\n{e}");
+    let (t, fl, w) = (
+        step_losses(&by_table),
+        step_losses(&by_flags),
+        step_losses(&without),
+    );
+    assert_eq!(t, fl, "the table and the flags give the same run");
+    assert!(
+        t[0] > w[0] + 1e-3,
+        "the table's term is on: {} vs {}",
+        t[0],
+        w[0]
+    );
+    // Recorded: metrics.json, the card's loss line with its layer map, the saved config.
+    let m = read_json(&by_table.join("metrics.json"));
+    assert_eq!(m["distill"]["hidden_mse"], 10.0);
+    assert_eq!(m["distill"]["hidden_layer_map"], serde_json::json!([1]));
+    assert_eq!(m["distill"]["student_layers"], serde_json::json!([0]));
+    let card = std::fs::read_to_string(by_table.join("README.md")).unwrap();
+    assert!(
+        card.contains("10·hidden-state MSE (student layer ↔ teacher layer: 0↔1)"),
+        "{card}"
+    );
+    // The saved train_config.toml alone reproduces the run.
+    let saved = by_table.join("train_config.toml");
+    let (ok, o, e, again) = f.data_only("distill", "again", &["--config", saved.to_str().unwrap()]);
+    assert!(ok, "{o}\n{e}");
+    assert_eq!(
+        step_losses(&again),
+        t,
+        "the saved config reproduces the run"
+    );
+    // A flag overrides the table.
+    let (ok, o, e, off) = f.data_only("distill", "off", &["--config", cfg_s, "--hidden-mse", "0"]);
+    assert!(ok, "{o}\n{e}");
+    assert_eq!(step_losses(&off), w, "--hidden-mse 0 over the table's 10");
+    // A command that does not distil refuses the table instead of ignoring it; a typo names its line.
+    let (ok, _, e, _) = f.data_only(
+        "finetune",
+        "ft",
+        &[
+            "--model",
+            f.model.path().to_str().unwrap(),
+            "--config",
+            cfg_s,
+        ],
+    );
+    assert!(!ok && e.contains("[distill] table"), "{e}");
+    std::fs::write(&cfg, "epochs = 1\n[distill]\nalpah = 0.2\n").unwrap();
+    let (ok, _, e, _) = f.data_only("distill", "typo", &["--config", cfg_s]);
+    assert!(!ok && e.contains("line 3") && e.contains("alpah"), "{e}");
 }
 
 #[test]

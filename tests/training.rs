@@ -506,8 +506,13 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         std::fs::copy(path, data.join(split)).unwrap();
     }
     let out = f.work.path().join("main");
+    // The config's [distill] table sets the student step's loss; --student-layers goes on top.
+    let cfg = f.work.path().join("main.toml");
+    std::fs::write(&cfg, "[distill]\nalpha = 0.8\nstudent_layers = [0]\n").unwrap();
     let (ok, stdout, err) = distilner(&[
         "run",
+        "--config",
+        cfg.to_str().unwrap(),
         "--model",
         &f.model,
         "--data",
@@ -544,6 +549,27 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         stdout.contains("--precision auto (saved in precision.json)"),
         "{stdout}"
     );
+    let m = read_json(&out.join("student").join("metrics.json"));
+    assert_eq!(m["distill"]["alpha"], 0.8, "{m}");
+    assert_eq!(
+        m["distill"]["student_layers"],
+        serde_json::json!([0, 1]),
+        "{m}"
+    );
+    // The job distils the teacher it trains: a table naming another is refused before any training.
+    std::fs::write(&cfg, "[distill]\nteachers = [\"elsewhere\"]\n").unwrap();
+    let (ok, _, err) = distilner(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--model",
+        &f.model,
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        f.work.path().join("refused").to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("remove `teachers`"), "{err}");
     for run in ["teacher", "student"] {
         assert!(out.join(run).join("metrics.json").exists(), "{run}");
         let c = read_json(&out.join(run).join("precision.json"));

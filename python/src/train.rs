@@ -2,9 +2,10 @@
 //! run arguments, with the CLI's option names and defaults; the run's metrics.json comes back.
 use crate::{err, lib_err};
 use distilner::data::{DataRef, ReadOptions, Splits};
-use distilner::distill::run::{
-    DistillArgs, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
+use distilner::distill::config::{
+    DistillConfig, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
 };
+use distilner::distill::run::DistillArgs;
 use distilner::model::student::parse_layers;
 use distilner::pipeline::{distill as distill_run, finetune as finetune_run};
 use distilner::train::finetune::FinetuneArgs;
@@ -148,10 +149,9 @@ pub fn distill(
         Some(v) => serde_json::from_value(v).map_err(|e| err(format!("teacher: {e}")))?,
         None => return Err(err("teacher is required")),
     };
-    let mut teachers = teachers.into_iter();
-    let teacher = teachers
-        .next()
-        .ok_or_else(|| err("teacher: give at least one"))?;
+    if teachers.is_empty() {
+        return Err(err("teacher: give at least one"));
+    }
     let out: PathBuf = required(&mut kw, "out")?;
     let attention_layers = match take::<Value>(&mut kw, "attention_layers")? {
         None => None,
@@ -167,15 +167,13 @@ pub fn distill(
             Some(serde_json::from_value(v).map_err(|e| err(format!("attention_layers: {e}")))?)
         }
     };
-    let args = DistillArgs {
-        teacher,
-        more_teachers: teachers.collect(),
+    let settings = DistillConfig {
+        teachers,
         teacher_context: take(&mut kw, "teacher_context")?,
         attention_kd: take(&mut kw, "attention_kd")?.unwrap_or(0.0),
         attention_layers,
         student_layers: layers(&mut kw, "student_layers")?,
         student: take(&mut kw, "student")?,
-        out: out.clone(),
         alpha: take(&mut kw, "alpha")?.unwrap_or(DEFAULT_ALPHA),
         temperature: take(&mut kw, "temperature")?.unwrap_or(DEFAULT_TEMPERATURE),
         kd_all_tokens: take(&mut kw, "kd_all_tokens")?.unwrap_or(false),
@@ -183,6 +181,11 @@ pub fn distill(
         hidden_layer_map: layers(&mut kw, "hidden_layer_map")?,
         label_map: take(&mut kw, "label_map")?,
         min_teacher_f1: take(&mut kw, "min_teacher_f1")?.unwrap_or(DEFAULT_MIN_TEACHER_F1),
+    };
+    settings.validate().map_err(lib_err)?;
+    let args = DistillArgs {
+        distill: settings,
+        out: out.clone(),
         resume: take(&mut kw, "resume")?.unwrap_or(false),
         transfer: take(&mut kw, "transfer")?.unwrap_or_default(),
         data: splits(&mut kw)?,

@@ -26,11 +26,33 @@ impl Extra {
         self.hidden_mse > 0.0 || self.attention_kd > 0.0
     }
 
-    /// The extra terms for the model card's loss line.
+    /// Fill in the attention term's default pair: the last layer of each model.
+    pub fn resolve(&mut self, student: &ModelConfig, teacher: &ModelConfig) {
+        if self.attention_kd > 0.0 && self.attention_layers.is_none() {
+            self.attention_layers = Some((
+                (student.layers.max(1) - 1) as usize,
+                (teacher.layers.max(1) - 1) as usize,
+            ));
+        }
+    }
+
+    /// The extra terms for the model card's loss line, with the layers each one pairs.
     pub fn describe(&self) -> String {
         let mut s = String::new();
         if self.hidden_mse > 0.0 {
-            s += &format!(" + {}·hidden-state MSE", self.hidden_mse);
+            let map = match &self.hidden_layer_map {
+                Some(m) => m
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("{i}↔{t}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => "no layer map".into(),
+            };
+            s += &format!(
+                " + {}·hidden-state MSE (student layer ↔ teacher layer: {map})",
+                self.hidden_mse
+            );
         }
         if self.attention_kd > 0.0 {
             let pair = self

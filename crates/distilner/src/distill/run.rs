@@ -1,6 +1,7 @@
 //! `distill`: preflight, teacher-logit cache, student (built from the teacher's layers or given),
 //! KD training, and a report comparing student and teacher. `run` reads as its steps: prepare →
 //! preflight (the teacher) → student → cache (examples and teacher logits) → train → report.
+use super::config::DistillConfig;
 use super::teacher_windows::{teacher_cache, StudentWindows, TeacherRun};
 use super::{preflight, KdObjective, TeacherCache};
 use crate::data::{Corpus, LabelSet, Splits};
@@ -18,33 +19,11 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 
 pub struct DistillArgs {
-    pub teacher: String,
-    /// Further teachers (same tokenizer, labels matched by name): the KD target is the mean of all
-    /// teachers' softened distributions. The student is still built from `teacher`'s layers.
-    pub more_teachers: Vec<String>,
-    /// Document context per side the teachers read when caching their logits (None: each its own,
-    /// from its tagging.json); the student's windows are `cfg.document_context`'s either way.
-    pub teacher_context: Option<usize>,
-    /// Weight of the attention-relation term (0 = off).
-    pub attention_kd: f64,
-    /// (student layer, teacher layer) for the attention-relation term (default: last, last).
-    pub attention_layers: Option<(usize, usize)>,
-    /// Student layers taken from the teacher (BERT teacher); ignored with `student`.
-    pub student_layers: Option<Vec<usize>>,
-    /// An existing student checkpoint (dir or hub id) instead of building one.
-    pub student: Option<String>,
+    /// The teachers, the student and the loss: flags over the config's `[distill]` table.
+    pub distill: DistillConfig,
     pub data: Splits,
     pub out: PathBuf,
     pub cfg: TrainConfig,
-    pub alpha: f64,
-    pub temperature: f64,
-    pub kd_all_tokens: bool,
-    /// Weight of the hidden-state MSE term (0 = off); needs equal hidden sizes.
-    pub hidden_mse: f64,
-    /// Teacher layer for each student layer in the hidden-state loss (default: the builder's layer map).
-    pub hidden_layer_map: Option<Vec<usize>>,
-    pub label_map: Option<String>,
-    pub min_teacher_f1: f64,
     pub resume: bool,
     /// Fault injection for tests (`Faults::NONE` in real runs).
     pub faults: crate::train::Faults,
@@ -55,11 +34,6 @@ pub struct DistillArgs {
     /// Told as the run goes (the Python package's callback); None from the CLI.
     pub progress: Option<crate::train::ProgressFn>,
 }
-
-/// Defaults of the options every shell (CLI, Python) exposes, kept here so they agree.
-pub const DEFAULT_ALPHA: f64 = 0.5;
-pub const DEFAULT_TEMPERATURE: f64 = 2.0;
-pub const DEFAULT_MIN_TEACHER_F1: f64 = 0.1;
 
 /// Distil, keeping the student's best-dev checkpoint in `a.out`; `None` on ranks other than 0,
 /// which report nothing. `pipeline::distill` adds the report.
@@ -74,19 +48,21 @@ pub fn run(a: DistillArgs) -> crate::Result<Option<Finished>> {
         base,
         built_layers,
     } = student;
-    let extra = super::objectives::Extra {
-        hidden_mse: a.hidden_mse,
-        hidden_layer_map: a.hidden_layer_map.clone().or(built_layers),
-        attention_kd: a.attention_kd,
-        attention_layers: a.attention_layers,
+    let mut extra = super::objectives::Extra {
+        hidden_mse: a.distill.hidden_mse,
+        hidden_layer_map: a.distill.hidden_layer_map.clone().or(built_layers.clone()),
+        attention_kd: a.distill.attention_kd,
+        attention_layers: a.distill.attention_layers,
     };
-    let summary = teacher.summary(&a.teacher, cached.teacher_test);
+    extra.resolve(&model.config, &teacher.loaded.model.config);
+    let settings = resolved(&a.distill, built_layers, &extra);
+    let summary = teacher.summary(a.distill.first_teacher(), cached.teacher_test);
     let out = {
         let kd = KdObjective {
             cache: &cached.cache,
-            alpha: a.alpha,
-            temperature: a.temperature,
-            all_tokens: a.kd_all_tokens,
+            alpha: a.distill.alpha,
+            temperature: a.distill.temperature,
+            all_tokens: a.distill.kd_all_tokens,
         };
         // The teacher stays loaded only for the losses that run it on each batch.
         let teacher_model = if extra.needs_teacher() {
@@ -120,7 +96,8 @@ pub fn run(a: DistillArgs) -> crate::Result<Option<Finished>> {
     let origin = Origin {
         what: "a distilled student of",
         base_model: base,
-        kd: Some(kd_text(&a, &extra, &cached, &summary)),
+        kd: Some(kd_text(&a.distill, &extra, &cached, &summary)),
+        distill: Some(settings.to_table()?),
         other_teachers: cached.others,
         teacher: Some(summary),
         extra_seconds: cached.cache_seconds,
@@ -147,9 +124,7 @@ struct Prepared {
 
 fn prepare(a: &DistillArgs) -> Result<Prepared> {
     a.cfg.validate()?;
-    if !(0.0..=1.0).contains(&a.alpha) || a.temperature <= 0.0 {
-        bail!("--alpha must be in [0, 1] and --temperature positive");
-    }
+    a.distill.validate()?;
     let dist = a.dist.as_deref();
     let main = dist.is_none_or(|d| d.is_main());
     if main {
@@ -217,10 +192,11 @@ fn dev_f1(
 /// Preflight: labels by name, scheme, the teacher's own dev F1 (with and without a label map).
 fn preflight_teacher(a: &DistillArgs, p: &Prepared) -> Result<Teacher> {
     let dist = a.dist.as_deref();
-    let tdir = hub::resolve(&a.teacher)?;
+    let d = &a.distill;
+    let tdir = hub::resolve(d.first_teacher())?;
     let mut teacher = load_dir(&tdir, Head::Keep, p.device)?;
     let own_labels = teacher.model.labels.clone();
-    if let Some(m) = &a.label_map {
+    if let Some(m) = &d.label_map {
         teacher.model.labels =
             preflight::rename(&teacher.model.labels, &preflight::parse_label_map(m)?);
     }
@@ -235,7 +211,7 @@ fn preflight_teacher(a: &DistillArgs, p: &Prepared) -> Result<Teacher> {
             t_dev_f1
         );
     }
-    if a.label_map.is_some() && preflight::check_labels(&p.data_labels, &own_labels).is_ok() {
+    if d.label_map.is_some() && preflight::check_labels(&p.data_labels, &own_labels).is_ok() {
         // The teacher's own names already cover the data: score it without the map too. A map that
         // lowers its dev F1 renames labels by position (the seed card's mistake).
         let mapped = std::mem::replace(&mut teacher.model.labels, own_labels.clone());
@@ -245,7 +221,7 @@ fn preflight_teacher(a: &DistillArgs, p: &Prepared) -> Result<Teacher> {
     }
     preflight::check_teacher_f1(
         t_dev_f1,
-        a.min_teacher_f1,
+        d.min_teacher_f1,
         &p.data_labels,
         &teacher.model.labels,
     )?;
@@ -270,7 +246,7 @@ struct Student {
 fn student(a: &DistillArgs, p: &Prepared, teacher: &Teacher) -> Result<Student> {
     let t = &teacher.loaded;
     tch::manual_seed(a.cfg.seed as i64);
-    match &a.student {
+    match &a.distill.student {
         Some(s) => {
             let l = load_dir(
                 &hub::resolve(s)?,
@@ -291,6 +267,7 @@ fn student(a: &DistillArgs, p: &Prepared, teacher: &Teacher) -> Result<Student> 
         }
         None => {
             let layers = a
+                .distill
                 .student_layers
                 .clone()
                 .unwrap_or_else(|| default_layers(t.model.config.layers as usize));
@@ -300,7 +277,7 @@ fn student(a: &DistillArgs, p: &Prepared, teacher: &Teacher) -> Result<Student> 
             Ok(Student {
                 model: build_student(&t.model, &layers)?,
                 tokenizer: t.tokenizer.clone(),
-                base: a.teacher.clone(),
+                base: a.distill.first_teacher().to_string(),
                 built_layers: Some(layers),
             })
         }
@@ -387,9 +364,9 @@ fn cache(
         labels: &student.model.labels,
         win,
         all_subtokens: a.cfg.label_all_subtokens,
-        kd_all_tokens: a.kd_all_tokens,
+        kd_all_tokens: a.distill.kd_all_tokens,
     };
-    let teacher_context = a.teacher_context.unwrap_or(teacher.opt.context);
+    let teacher_context = a.distill.teacher_context.unwrap_or(teacher.opt.context);
     let first = teacher_cache(
         &TeacherRun {
             model: &t.model,
@@ -400,24 +377,24 @@ fn cache(
         },
         &windows,
     )?;
-    let (mut cache, others) = if a.more_teachers.is_empty() {
+    let (mut cache, others) = if a.distill.teachers.len() < 2 {
         (first, Vec::new())
     } else {
         let mut caches = vec![first];
         let mut others = Vec::new();
-        for name in &a.more_teachers {
+        for name in &a.distill.teachers[1..] {
             let (c, summary) = super::ensemble::member_cache(
                 name,
                 &super::ensemble::Member {
                     student_labels: &student.model.labels,
                     data_labels: &p.data_labels,
                     windows: &windows,
-                    teacher_context: a.teacher_context,
+                    teacher_context: a.distill.teacher_context,
                     dev: dev_c,
                     test: test_c.filter(|_| p.main),
                     opt: p.opt,
                     cfg: &a.cfg,
-                    min_teacher_f1: a.min_teacher_f1,
+                    min_teacher_f1: a.distill.min_teacher_f1,
                     device: p.device,
                     dist,
                 },
@@ -431,7 +408,10 @@ fn cache(
             caches.push(c);
             others.push(summary);
         }
-        (TeacherCache::ensemble(caches, a.temperature), others)
+        (
+            TeacherCache::ensemble(caches, a.distill.temperature),
+            others,
+        )
     };
     let cache_seconds = t0.elapsed().as_secs_f64();
     let context_text = if teacher_context == win.context {
@@ -473,23 +453,43 @@ fn cache(
     })
 }
 
+/// The settings as the run used them: the defaults it filled in (the student's layers, the layer
+/// maps of the terms that are on) written out, so the saved config says what happened.
+fn resolved(
+    d: &DistillConfig,
+    built_layers: Option<Vec<usize>>,
+    extra: &super::objectives::Extra,
+) -> DistillConfig {
+    let mut r = d.clone();
+    if r.student.is_none() {
+        r.student_layers = built_layers;
+    }
+    if extra.hidden_mse > 0.0 {
+        r.hidden_layer_map = extra.hidden_layer_map.clone();
+    }
+    if extra.attention_kd > 0.0 {
+        r.attention_layers = extra.attention_layers;
+    }
+    r
+}
+
 /// The card's account of the objective and the teachers.
 fn kd_text(
-    a: &DistillArgs,
+    d: &DistillConfig,
     extra: &super::objectives::Extra,
     cached: &Cached,
     teacher: &TeacherSummary,
 ) -> String {
     let text = format!(
         "loss = {a}·KL(teacher‖student)·T² + {b}·CE, T = {t}, over {} sub-tokens{}; teacher logits cached once ({:.0} s){}{}",
-        if a.kd_all_tokens { "all real" } else { "labelled" },
+        if d.kd_all_tokens { "all real" } else { "labelled" },
         extra.describe(),
         cached.cache_seconds,
         cached.context_text,
         cached.transfer_text,
-        a = a.alpha,
-        b = 1.0 - a.alpha,
-        t = a.temperature
+        a = d.alpha,
+        b = 1.0 - d.alpha,
+        t = d.temperature
     );
     if cached.others.is_empty() {
         return text;

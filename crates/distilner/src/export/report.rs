@@ -32,6 +32,8 @@ pub struct RunReport {
     /// The further teachers of a multi-teacher distillation.
     pub other_teachers: Vec<TeacherSummary>,
     pub kd: Option<String>,
+    /// A distillation's settings as used (the saved config's `[distill]` table).
+    pub distill: Option<toml::Table>,
     pub train_seconds: f64,
     pub hardware: String,
     pub mixed_precision_used: bool,
@@ -74,6 +76,10 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     if !r.other_teachers.is_empty() {
         m["other_teachers"] = serde_json::to_value(&r.other_teachers)?;
     }
+    if let Some(d) = &r.distill {
+        m["distill"] = serde_json::to_value(d)?;
+        m["loss"] = serde_json::json!(r.kd);
+    }
     crate::util::write_atomic(
         &dir.join("metrics.json"),
         serde_json::to_string_pretty(&m)?.as_bytes(),
@@ -95,7 +101,7 @@ pub fn write_run_report(dir: &Path, r: &RunReport) -> Result<()> {
     )?;
     crate::util::write_atomic(
         &dir.join("train_config.toml"),
-        toml::to_string(&r.config)?.as_bytes(),
+        crate::distill::config::config_toml(&r.config, r.distill.as_ref())?.as_bytes(),
     )?;
     Ok(())
 }
@@ -144,6 +150,7 @@ pub fn report_kept(f: Finished) -> Result<RunReport> {
         teacher: origin.teacher,
         other_teachers: origin.other_teachers,
         kd: origin.kd,
+        distill: origin.distill,
         train_seconds: out.train_seconds + origin.extra_seconds,
         hardware: hardware(m.device()),
         mixed_precision_used: cfg.precision(m.device()) == crate::model::Precision::Bf16,

@@ -89,12 +89,6 @@ impl TrainConfig {
         }
     }
 
-    pub fn from_toml_file(path: &std::path::Path) -> crate::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
-        Ok(Self::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
-    }
-
     pub fn from_toml(text: &str) -> crate::Result<Self> {
         let c: TrainConfig =
             toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid config: {e}"))?;

@@ -119,6 +119,7 @@ pub fn run(a: FinetuneArgs) -> crate::Result<Option<Finished>> {
         teacher: None,
         other_teachers: Vec::new(),
         kd: None,
+        distill: None,
         extra_seconds: 0.0,
         data: data.summary,
     };

@@ -24,6 +24,9 @@ pub struct Origin {
     pub teacher: Option<TeacherSummary>,
     pub other_teachers: Vec<TeacherSummary>,
     pub kd: Option<String>,
+    /// A distillation's settings as used, as the `[distill]` table saved beside the training
+    /// settings (a table, so training need not know the distill stage's types).
+    pub distill: Option<toml::Table>,
     /// Seconds to add to the loop's own time (e.g. the teacher-logit cache).
     pub extra_seconds: f64,
     pub data: Vec<SplitSummary>,

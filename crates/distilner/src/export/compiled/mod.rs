@@ -188,7 +188,8 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
         max_batch: o.max_batch,
         max_len,
         autotune: o.autotune,
-        inductor_configs: serde_json::from_value(info["inductor_configs"].clone()).unwrap_or_default(),
+        inductor_configs: serde_json::from_value(info["inductor_configs"].clone())
+            .unwrap_or_default(),
         threads: o.threads,
         packages,
         checked_rows: CHECK_LENGTHS.len() + 1,
