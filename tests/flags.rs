@@ -22,24 +22,14 @@ fn fx() -> Fx {
 
 impl Fx {
     fn run(&self, cmd: &str, out: &str, extra: &[&str]) -> (bool, String, String, PathBuf) {
-        let out = self.work.path().join(out);
         let model_flag = if cmd == "distill" {
             "--teacher"
         } else {
             "--model"
         };
         let mut a = vec![
-            cmd,
             model_flag,
             self.model.path().to_str().unwrap(),
-            "--train",
-            self.train.to_str().unwrap(),
-            "--dev",
-            self.dev.to_str().unwrap(),
-            "--test",
-            "none",
-            "--out",
-            out.to_str().unwrap(),
             "--threads",
             "1",
             "--device",
@@ -51,8 +41,7 @@ impl Fx {
             a.extend(["--min-teacher-f1", "0", "--student-layers", "0"]);
         }
         a.extend_from_slice(extra);
-        let (ok, o, e) = distilner(&a);
-        (ok, o, e, out)
+        self.data_only(cmd, out, &a)
     }
     /// The command with the data and `extra` only: the rest comes from a config file.
     fn data_only(&self, cmd: &str, out: &str, extra: &[&str]) -> (bool, String, String, PathBuf) {

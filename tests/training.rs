@@ -509,31 +509,41 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
     // The config's [distill] table sets the student step's loss; --student-layers goes on top.
     let cfg = f.work.path().join("main.toml");
     std::fs::write(&cfg, "[distill]\nalpha = 0.8\nstudent_layers = [0]\n").unwrap();
-    let (ok, stdout, err) = distilner(&[
-        "run",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--model",
-        &f.model,
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--student-layers",
-        "0,1",
-        "--epochs",
-        "1",
-        "--student-epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--min-teacher-f1",
-        "0",
-        "--threads",
-        "1",
-        "--device",
-        "cpu",
-    ]);
+    // The main job with a config file, into `out`, plus `extra`.
+    let main_job = |out: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--model",
+            &f.model,
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        distilner(&a)
+    };
+    let (ok, stdout, err) = main_job(
+        &out,
+        &[
+            "--student-layers",
+            "0,1",
+            "--epochs",
+            "1",
+            "--student-epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--min-teacher-f1",
+            "0",
+            "--threads",
+            "1",
+            "--device",
+            "cpu",
+        ],
+    );
     assert!(ok, "{stdout}\n{err}");
     assert!(
         stdout.contains("| teacher | 2 |") && stdout.contains("| student | 2 |"),
@@ -558,17 +568,7 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
     );
     // The job distils the teacher it trains: a table naming another is refused before any training.
     std::fs::write(&cfg, "[distill]\nteachers = [\"elsewhere\"]\n").unwrap();
-    let (ok, _, err) = distilner(&[
-        "run",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--model",
-        &f.model,
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        f.work.path().join("refused").to_str().unwrap(),
-    ]);
+    let (ok, _, err) = main_job(&f.work.path().join("refused"), &[]);
     assert!(!ok && err.contains("remove `teachers`"), "{err}");
     for run in ["teacher", "student"] {
         assert!(out.join(run).join("metrics.json").exists(), "{run}");
