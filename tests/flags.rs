@@ -79,41 +79,10 @@ fn step_losses(run: &Path) -> Vec<f64> {
 }
 
 #[test]
-fn hidden_mse_changes_the_loss_from_the_first_step() {
+fn hidden_mse_by_flag_or_distill_table_and_the_saved_config_repeats_the_run() {
     let f = fx();
     // Student layer 0 matched to teacher layer 1: their outputs differ from the start, so the term
     // adds to the very first loss; ignoring --hidden-mse would leave the losses equal.
-    let base = f.ok(
-        "distill",
-        "kd",
-        &["--epochs", "1", "--hidden-layer-map", "1"],
-    );
-    let mse = f.ok(
-        "distill",
-        "mse",
-        &[
-            "--epochs",
-            "1",
-            "--hidden-mse",
-            "10",
-            "--hidden-layer-map",
-            "1",
-        ],
-    );
-    let (b, m) = (step_losses(&base), step_losses(&mse));
-    assert!(
-        m[0] > b[0] + 1e-3,
-        "first loss with the MSE term {} vs without {}",
-        m[0],
-        b[0]
-    );
-    let card = std::fs::read_to_string(mse.join("README.md")).unwrap();
-    assert!(card.contains("10·hidden-state MSE"), "{card}");
-}
-
-#[test]
-fn distill_table_configures_the_run_and_the_saved_file_reproduces_it() {
-    let f = fx();
     let by_flags = f.ok(
         "distill",
         "flags",
@@ -142,21 +111,18 @@ fn distill_table_configures_the_run_and_the_saved_file_reproduces_it() {
         ),
     )
     .unwrap();
+    let (fl, w) = (step_losses(&by_flags), step_losses(&without));
+    assert!(
+        fl[0] > w[0] + 1e-3,
+        "first loss with the MSE term {} vs without {}",
+        fl[0],
+        w[0]
+    );
     let cfg_s = cfg.to_str().unwrap();
     let (ok, o, e, by_table) = f.data_only("distill", "table", &["--config", cfg_s]);
     assert!(ok, "{o}\n{e}");
-    let (t, fl, w) = (
-        step_losses(&by_table),
-        step_losses(&by_flags),
-        step_losses(&without),
-    );
+    let t = step_losses(&by_table);
     assert_eq!(t, fl, "the table and the flags give the same run");
-    assert!(
-        t[0] > w[0] + 1e-3,
-        "the table's term is on: {} vs {}",
-        t[0],
-        w[0]
-    );
     // Recorded: metrics.json, the card's loss line with its layer map, the saved config.
     let m = read_json(&by_table.join("metrics.json"));
     assert_eq!(m["distill"]["hidden_mse"], 10.0);
