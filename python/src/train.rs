@@ -2,10 +2,8 @@
 //! run arguments, with the CLI's option names and defaults; the run's metrics.json comes back.
 use crate::{err, lib_err};
 use distilner::data::{DataRef, ReadOptions, Splits};
-use distilner::distill::config::{
-    DistillConfig, DEFAULT_ALPHA, DEFAULT_MIN_TEACHER_F1, DEFAULT_TEMPERATURE,
-};
 use distilner::distill::run::DistillArgs;
+use distilner::distill::DistillConfig;
 use distilner::model::student::parse_layers;
 use distilner::pipeline::{distill as distill_run, finetune as finetune_run};
 use distilner::train::finetune::FinetuneArgs;
@@ -167,22 +165,22 @@ pub fn distill(
             Some(serde_json::from_value(v).map_err(|e| err(format!("attention_layers: {e}")))?)
         }
     };
+    let d = DistillConfig::default();
     let settings = DistillConfig {
         teachers,
         teacher_context: take(&mut kw, "teacher_context")?,
-        attention_kd: take(&mut kw, "attention_kd")?.unwrap_or(0.0),
+        attention_kd: take(&mut kw, "attention_kd")?.unwrap_or(d.attention_kd),
         attention_layers,
         student_layers: layers(&mut kw, "student_layers")?,
         student: take(&mut kw, "student")?,
-        alpha: take(&mut kw, "alpha")?.unwrap_or(DEFAULT_ALPHA),
-        temperature: take(&mut kw, "temperature")?.unwrap_or(DEFAULT_TEMPERATURE),
-        kd_all_tokens: take(&mut kw, "kd_all_tokens")?.unwrap_or(false),
-        hidden_mse: take(&mut kw, "hidden_mse")?.unwrap_or(0.0),
+        alpha: take(&mut kw, "alpha")?.unwrap_or(d.alpha),
+        temperature: take(&mut kw, "temperature")?.unwrap_or(d.temperature),
+        kd_all_tokens: take(&mut kw, "kd_all_tokens")?.unwrap_or(d.kd_all_tokens),
+        hidden_mse: take(&mut kw, "hidden_mse")?.unwrap_or(d.hidden_mse),
         hidden_layer_map: layers(&mut kw, "hidden_layer_map")?,
         label_map: take(&mut kw, "label_map")?,
-        min_teacher_f1: take(&mut kw, "min_teacher_f1")?.unwrap_or(DEFAULT_MIN_TEACHER_F1),
+        min_teacher_f1: take(&mut kw, "min_teacher_f1")?.unwrap_or(d.min_teacher_f1),
     };
-    settings.validate().map_err(lib_err)?;
     let args = DistillArgs {
         distill: settings,
         out: out.clone(),

@@ -26,13 +26,18 @@ impl Extra {
         self.hidden_mse > 0.0 || self.attention_kd > 0.0
     }
 
-    /// Fill in the attention term's default pair: the last layer of each model.
+    /// The attention term's layer pair: as given, else the last layer of each model.
+    fn attention_pair(&self, student: &ModelConfig, teacher: &ModelConfig) -> (usize, usize) {
+        self.attention_layers.unwrap_or((
+            (student.layers.max(1) - 1) as usize,
+            (teacher.layers.max(1) - 1) as usize,
+        ))
+    }
+
+    /// Write out the defaults the terms that are on would use, so the run can record them.
     pub fn resolve(&mut self, student: &ModelConfig, teacher: &ModelConfig) {
-        if self.attention_kd > 0.0 && self.attention_layers.is_none() {
-            self.attention_layers = Some((
-                (student.layers.max(1) - 1) as usize,
-                (teacher.layers.max(1) - 1) as usize,
-            ));
+        if self.attention_kd > 0.0 {
+            self.attention_layers = Some(self.attention_pair(student, teacher));
         }
     }
 
@@ -122,9 +127,7 @@ impl<'a> Combined<'a> {
             });
         }
         if extra.attention_kd > 0.0 {
-            let (sl, tl) = extra
-                .attention_layers
-                .unwrap_or((s.layers as usize - 1, tc.layers as usize - 1));
+            let (sl, tl) = extra.attention_pair(s, tc);
             if sl as i64 >= s.layers || tl as i64 >= tc.layers {
                 bail!(
                     "--attention-layers {sl}:{tl}: the student has {} layers and the teacher {}",
