@@ -267,3 +267,58 @@ fn fp16_inference_tracks_fp32() {
         );
     }
 }
+
+/// The tagger's forward passes (`row_probs`: predict, eval, serve, the Python binding) run in
+/// libtorch's inference mode, and give the probabilities an ordinary no_grad forward of the same
+/// batch gives, one row at a time and all rows padded together, in fp32 and int8.
+#[test]
+fn the_tagger_runs_in_inference_mode_with_unchanged_probabilities() {
+    use distilner::infer::tagger::row_probs;
+    use distilner::model::Precision;
+    use distilner::tokenize::pad_batch;
+    tch::set_num_threads(1);
+    let r = reference();
+    let path = common::testvectors().join("tiny-bert-ner");
+    let ids = Vec::<Vec<i64>>::try_from(&r["input_ids"]).unwrap();
+    let lens =
+        Vec::<i64>::try_from(r["attention_mask"].sum_dim_intlist(1, false, Kind::Int64)).unwrap();
+    let mut rows: Vec<&[i64]> = ids
+        .iter()
+        .zip(&lens)
+        .map(|(row, &n)| &row[..n as usize])
+        .collect();
+    // Sorted as `row_probs` batches them, so one padded batch of all rows is the tagger's batch.
+    rows.sort_by_key(|r| r.len());
+    assert!(rows.len() > 1 && rows[0].len() < rows[rows.len() - 1].len());
+    for p in [Precision::Fp32, Precision::Int8] {
+        let (mut model, _) = load_model(&path, Head::Keep, Device::Cpu).unwrap();
+        model.set_inference_precision(p).unwrap();
+        let probs = |batch: &[&[i64]]| {
+            let (ids, mask) = pad_batch(batch, 0, Device::Cpu);
+            tch::no_grad(|| {
+                model
+                    .forward(&ids, &mask, false, false)
+                    .logits
+                    .softmax(-1, Kind::Float)
+            })
+        };
+        for max_rows in [1, rows.len()] {
+            let got = row_probs(&model, &rows, 0, max_rows, usize::MAX);
+            let together = probs(&rows);
+            for (i, (row, got)) in rows.iter().zip(&got).enumerate() {
+                assert!(
+                    got.is_inference(),
+                    "{p:?}: a tagger row ran outside inference mode"
+                );
+                let want = if max_rows == 1 {
+                    probs(&[row]).get(0)
+                } else {
+                    together.get(i as i64).narrow(0, 0, row.len() as i64)
+                };
+                assert!(!want.is_inference());
+                let d = max_diff(got, &want);
+                assert!(d < 1e-6, "{p:?}, {max_rows} rows a batch: off by {d}");
+            }
+        }
+    }
+}

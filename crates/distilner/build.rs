@@ -54,12 +54,18 @@ fn main() {
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
     shim(&dir, "src/model/int8/shim.cpp", "distilner_int8");
     shim(&dir, "src/model/aoti/shim.cpp", "distilner_aoti");
+    shim(
+        &dir,
+        "src/model/inference_mode/shim.cpp",
+        "distilner_inference_mode",
+    );
     // libtorch_cuda is not linked: `util::load_cuda_backend` dlopens it where a GPU driver exists, so
     // CPU runs do not map CUDA's libraries (~350 MB resident).
 }
 
 /// A C++ shim for what tch does not wrap (`model/int8`: libtorch's dynamic int8 linear through the
-/// dispatcher; `model/aoti`: libtorch's AOTInductor package loader), compiled with the include paths
+/// dispatcher; `model/aoti`: libtorch's AOTInductor package loader; `model/inference_mode`: its
+/// inference-mode guard), compiled with the include paths
 /// and C++ flags torch-sys compiles tch's own C++ with.
 fn shim(lib: &std::path::Path, file: &str, name: &str) {
     println!("cargo:rerun-if-changed={file}");

@@ -3,6 +3,7 @@
 use super::data::BenchData;
 use super::{BatchStats, BenchResult, Pass, Timed};
 use crate::infer::tagger::window_probs;
+use crate::model::inference_mode::inference_mode;
 use crate::model::{Loaded, Precision};
 use crate::tokenize::pad_batch;
 use crate::Result;
@@ -70,7 +71,7 @@ impl Timed for DistilnerEngine<'_> {
         };
         let mut lat_ms = Vec::with_capacity(todo.len());
         let t0 = Instant::now();
-        tch::no_grad(|| {
+        inference_mode(|| {
             for (ids, mask) in todo {
                 let t1 = Instant::now();
                 let _ = model.logits(ids, mask).argmax(-1, false);

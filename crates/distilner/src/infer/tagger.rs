@@ -1,6 +1,7 @@
 //! Batched word-level tagging: sentences of words → windows → model → one label (and its softmax
 //! probabilities) per word. Used by evaluation during training, `eval`, `predict` and `serve`.
 use super::decode::{decode, Decoding, Transitions};
+use crate::model::inference_mode::inference_mode;
 use crate::model::TokenClassifier;
 use crate::tokenize::{
     document_windows, merge_word_predictions, pad_batch, NerTokenizer, Window, WindowSpec,
@@ -82,7 +83,7 @@ pub fn row_probs(
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| rows[i].len());
     let mut out: Vec<Option<Tensor>> = (0..rows.len()).map(|_| None).collect();
-    tch::no_grad(|| {
+    inference_mode(|| {
         let mut rest = &order[..];
         while !rest.is_empty() {
             // Sorted by length, so the last row taken is the longest: grow while the padded size fits.

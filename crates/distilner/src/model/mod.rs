@@ -10,6 +10,7 @@ pub mod dropout;
 pub mod error;
 pub mod hf_config;
 pub mod hub;
+pub mod inference_mode;
 pub mod int8;
 pub mod layers;
 pub mod precision;

@@ -3,6 +3,7 @@
 //! speed hits every engine alike.
 use super::manifest::{RouteRecord, Timing};
 use crate::model::aoti::CompiledModel;
+use crate::model::inference_mode::InferenceMode;
 use crate::model::TokenClassifier;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -19,7 +20,8 @@ pub fn measure(
     packages: &[(String, &CompiledModel)],
     max_batch: i64,
 ) -> Vec<Timing> {
-    let _g = tch::no_grad_guard();
+    // As the inference commands run (`infer::tagger`), so routes are chosen on the real costs.
+    let _g = InferenceMode::enter();
     let length = LENGTH.min(model.config.max_position);
     ROWS.iter()
         .filter(|&&b| b <= max_batch)
