@@ -2,7 +2,7 @@
 use super::aoti::Compiled;
 use super::config::{Arch, ModelConfig};
 use super::int8::Int8Error;
-use super::layers::{init_linear, sub, Dims, Embeddings, TransformerLayer};
+use super::layers::{attention_mask, init_linear, sub, Dims, Embeddings, TransformerLayer};
 use super::precision::{cast_linear, linear, Precision};
 use super::{bert, distilbert};
 use crate::data::LabelSet;
@@ -161,8 +161,8 @@ impl TokenClassifier {
     /// `forward`, collecting what `want` asks for.
     pub fn forward_with(&self, ids: &Tensor, mask: &Tensor, train: bool, want: Want) -> Output {
         let want_hidden = want.hidden;
-        let m = mask.to_kind(Kind::Bool).unsqueeze(1).unsqueeze(1);
         let ck = self.precision.kind();
+        let m = attention_mask(mask, train, ck);
         let mut x = self.embeddings.forward_t(ids, train);
         let mut hidden_states = Vec::new();
         if want_hidden {
@@ -171,7 +171,7 @@ impl TokenClassifier {
         let mut qkv = None;
         for (i, l) in self.layers.iter().enumerate() {
             let keep = want.qkv_layer == Some(i);
-            let (y, kept) = l.forward_qkv(&x, &m, train, ck, keep);
+            let (y, kept) = l.forward_qkv(&x, m.as_ref(), train, ck, keep);
             x = y;
             if keep {
                 qkv = kept;

@@ -105,7 +105,7 @@ impl Packed {
             .ok_or_else(|| Int8Error::Pack(take_error(err)))
     }
 
-    /// `x W^T + b` for a contiguous fp32 `x` [rows, in].
+    /// `x W^T + b` for an fp32 `x` [..., in].
     fn forward(&self, x: &Tensor) -> Tensor {
         let mut err = std::ptr::null_mut();
         // SAFETY: `x` and the packed weights outlive the call; the result is a new tensor we own.
@@ -182,18 +182,17 @@ impl Int8Linear {
 
     /// The same on a chosen engine (oneDNN only where it was packed: AMX CPUs, else fbgemm).
     pub fn forward_on(&self, x: &Tensor, engine: Int8Engine) -> Tensor {
-        let mut shape = x.size();
-        shape.pop();
-        shape.push(-1);
-        let x2 = x
-            .to_kind(Kind::Float)
-            .reshape([-1, self.in_features])
-            .contiguous();
         let packed = match (engine, &self.large) {
             (Int8Engine::OneDnn, Some(large)) => large,
             _ => &self.small,
         };
-        packed.forward(&x2).reshape(shape.as_slice())
+        // Both engines' kernels take any leading shape (they flatten it and make x contiguous
+        // themselves); at batch 1 every extra op here is a visible share of the call.
+        if x.kind() == Kind::Float {
+            packed.forward(x)
+        } else {
+            packed.forward(&x.to_kind(Kind::Float))
+        }
     }
 
     /// Whether the oneDNN weights exist (this CPU has AMX int8).
