@@ -9,11 +9,10 @@ CoNLL test (about 17, 8×20 and 32×25 sub-tokens):
   fp32 F.linear (MKL), bf16 F.linear (oneDNN), dynamic int8 packed by fbgemm, and by oneDNN.
 usage: .venv/bin/python bench/int8_engines.py [threads] [layers] [rows,rows,...]
 """
-import statistics
 import sys
-import time
 
 import torch
+from timing import timed  # bench/timing.py: the script's own folder is on sys.path
 
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 layers = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -32,16 +31,6 @@ def pack(engine):
     return out
 
 
-def timed(f, passes=100):
-    for _ in range(10):
-        f()
-    ts = []
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(passes):
-            f()
-        ts.append((time.perf_counter() - t) / passes * 1e6)
-    return min(ts), statistics.median(ts)
 
 
 flags = open("/proc/cpuinfo").read()

@@ -9,16 +9,15 @@ times libtorch's dynamic int8 linear on the same shapes and rows.
 usage: .venv-onnx/bin/python bench/ort_int8_linears.py [threads] [layers] [rows,rows,...]
 """
 import os
-import statistics
 import sys
 import tempfile
-import time
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
+from timing import timed  # bench/timing.py: the script's own folder is on sys.path
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 layers = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -54,16 +53,6 @@ print(f"onnxruntime {ort.__version__}, {threads} threads, {layers} layers; int8 
       f"ONNX Runtime's fusions: {kinds}")
 
 
-def timed(f, passes=100):
-    for _ in range(10):
-        f()
-    ts = []
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(passes):
-            f()
-        ts.append((time.perf_counter() - t) / passes * 1e6)
-    return min(ts), statistics.median(ts)
 
 
 def empty_run():
