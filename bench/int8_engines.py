@@ -31,8 +31,6 @@ def pack(engine):
     return out
 
 
-
-
 flags = open("/proc/cpuinfo").read()
 isa = [f for f in ("avx512_vnni", "avx512_bf16", "amx_int8", "amx_bf16") if f in flags]
 print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {layers} layers, CPU flags {isa}")

@@ -53,8 +53,6 @@ print(f"onnxruntime {ort.__version__}, {threads} threads, {layers} layers; int8 
       f"ONNX Runtime's fusions: {kinds}")
 
 
-
-
 def empty_run():
     """What a run of a one-node graph costs: the session's and Python's share of every pass."""
     g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "id",
