@@ -14,7 +14,6 @@ import torch
 import transformers
 from torch._inductor import cpu_vec_isa
 from transformers import AutoModelForTokenClassification
-from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
 
 run, max_batch, max_len, autotune, threads, dtype, calibration = sys.argv[1:8]
 max_batch, max_len, threads = int(max_batch), int(max_len), int(threads)
@@ -24,29 +23,8 @@ torch.set_num_threads(threads)
 # bf16: every weight and activation in bf16, as transformers runs it; Inductor keeps reductions
 # (LayerNorm, softmax) in fp32 inside its kernels.
 int8 = dtype == "int8"
-# int8 quantizes the linears only; where the CPU has native bf16, its attention (SDPA) runs in bf16
-# rather than fp32, which it otherwise is (bench/RESULTS.md, sessions 17 and 24).
-native_bf16 = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-attention = "bf16" if dtype == "bfloat16" or (int8 and native_bf16) else "fp32"
-
-
-def sdpa_bf16(module, query, key, value, attention_mask, **kw):
-    from transformers.integrations.sdpa_attention import sdpa_attention_forward
-    if attention_mask is not None and attention_mask.is_floating_point():
-        attention_mask = attention_mask.to(torch.bfloat16)
-    out, weights = sdpa_attention_forward(module, query.to(torch.bfloat16), key.to(torch.bfloat16),
-                                          value.to(torch.bfloat16), attention_mask, **kw)
-    return out.to(query.dtype), weights
-
-
-transformers.AttentionInterface.register("distilner_sdpa_bf16", sdpa_bf16)
-# transformers builds no padding mask for an attention name its mask registry does not know (it
-# assumes a serving backend that masks by itself), so a padded row would attend to its padding:
-# register SDPA's mask builder under the same name.
-ALL_MASK_ATTENTION_FUNCTIONS.register("distilner_sdpa_bf16", sdpa_mask)
 model = AutoModelForTokenClassification.from_pretrained(
-    run, dtype=torch.float32 if int8 else getattr(torch, dtype),
-    attn_implementation="distilner_sdpa_bf16" if int8 and attention == "bf16" else None).eval()
+    run, dtype=torch.float32 if int8 else getattr(torch, dtype)).eval()
 
 
 class Logits(torch.nn.Module):
@@ -117,6 +95,5 @@ print(json.dumps({
     "vec_isa": str(cpu_vec_isa.pick_vec_isa()),
     "arch_flags": cpu_vec_isa.pick_vec_isa().build_arch_flags(),
     "inductor_configs": CONFIGS,
-    "attention": attention,
     "packages": compiled,
 }))

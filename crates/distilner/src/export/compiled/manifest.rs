@@ -84,10 +84,6 @@ pub struct Manifest {
     /// How the routes were chosen: measured (`timings`), or the first package for every batch.
     pub routing: String,
     pub timings: Vec<Timing>,
-    /// The precision attention runs in: the package's own, except int8's, which is bf16 where the
-    /// CPU has native bf16 (older manifests: not recorded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attention: Option<String>,
     /// int8: the sentences that set the activation scales.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<String>,

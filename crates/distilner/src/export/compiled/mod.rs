@@ -196,7 +196,6 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
         routes,
         routing,
         timings,
-        attention: info["attention"].as_str().map(String::from),
         calibration: calibration.map(|(_, what)| what),
         created: chrono::Local::now().to_rfc3339(),
     };
