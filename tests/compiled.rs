@@ -14,8 +14,8 @@ use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
 /// How far padding may move a real row's int8 package logits, on average. Measured on the tiny
-/// student (logits up to 0.38), AMX, bf16 attention (session 24's trial): 5.1e-5 with padding
-/// masked, 1.7e-3 with it attended.
+/// student (logits up to 0.38), AMX: 5.1e-5 with padding masked (bf16 attention, session 24's
+/// trial; fp32 attention is under it too), 1.7e-3 with it attended (bf16 or fp32 attention).
 const PADDING_TOLERANCE: f64 = 3e-4;
 
 fn compile(model: &Path, extra: &[&str]) -> serde_json::Value {
