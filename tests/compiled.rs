@@ -569,22 +569,22 @@ fn an_int8_package_runs_int8_inference() {
     let few = CompiledModel::load(&few_pkg, 1, 1024, 512).unwrap();
     let (vocab, max_len) = (l.model.config.vocab_size, l.model.config.max_position);
     let _g = tch::no_grad_guard();
-    let (mut moved, mut recalibrated) = (0f64, 0f64);
+    let (mut moved, mut recalibrated, mut logits) = (0f64, 0f64, Vec::new());
     for (ids, mask) in batches(vocab, max_len) {
         let exact = fp32.forward(&ids, &mask, false, false).logits;
         let (got, d) = runs_the_package(&l.model, &package, &ids, &mask, &exact, 0.3);
         moved = moved.max(d);
         recalibrated = recalibrated.max(max_diff_on_real(&got, &few.logits(&ids, &mask), &mask));
+        logits.push(got);
     }
     // Really quantized, and with scales from the calibration data.
     assert!(moved > 0.0);
     assert!(recalibrated > 0.0);
     // Padding is masked on the package's attention path: with static activation scales the 9-id
-    // row scores as it does alone, padded beside the longest row (64 ids) or not.
-    let [(ids, mask), (alone, alone_mask)]: [(Tensor, Tensor); 2] =
-        batches(vocab, max_len).try_into().unwrap();
-    let padded = package.logits(&ids, &mask).get(1).narrow(0, 0, 9);
-    let single = package.logits(&alone, &alone_mask).get(0);
+    // row scores as it does alone, padded beside the longest row (64 ids) or not (`batches`: all
+    // rows padded, then that row alone).
+    let padded = logits[0].get(1).narrow(0, 0, 9);
+    let single = logits[1].get(0);
     // The mean, not the max: a rounding that differs with the row's length may tip an element
     // across an int8 step, where unmasked padding shifts every logit.
     let moved_by_padding = (&padded - &single).abs().mean(None).double_value(&[]);
