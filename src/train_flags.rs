@@ -17,7 +17,7 @@ pub struct TrainFlags {
     pub preset: Option<String>,
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Peak learning rate.
+    /// Peak learning rate [default: 2e-4; the `seed` preset: 6e-5].
     #[arg(long)]
     pub lr: Option<f64>,
     #[arg(long)]
