@@ -2,9 +2,11 @@
 (Dai & Adel 2020): each training sentence with entities, COPIES times, with every entity mention swapped
 for a random mention of the same type from the same split. Labels are dropped: `distilner label` has the
 teacher tag the sentences, and `distill --transfer` learns from its probabilities.
-usage: python bench/augment_mentions.py CONLL_TRAIN COPIES SEED OUT.jsonl"""
+usage: .venv/bin/python bench/augment_mentions.py CONLL_TRAIN COPIES SEED OUT.jsonl"""
 import json, random, sys
 from collections import defaultdict
+
+from seqeval.metrics.sequence_labeling import get_entities
 
 path, copies, seed, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 
@@ -25,20 +27,8 @@ def sentences(path):
         yield words, tags
 
 
-def spans(tags):
-    """(start, end, type) of each mention: IOB1 starts one at I-X after O or another type, or at B-X."""
-    out, start, kind = [], None, None
-    for i, t in enumerate(tags + ["O"]):
-        prefix, _, typ = t.partition("-")
-        if start is not None and (t == "O" or prefix == "B" or typ != kind):
-            out.append((start, i, kind))
-            start = None
-        if t != "O" and start is None:
-            start, kind = i, typ
-    return out
-
-
-data = [(w, spans(t)) for w, t in sentences(path)]
+# seqeval's spans read IOB1 as conlleval does: a mention starts at B-X, or at I-X after O or another type.
+data = [(w, [(s, e + 1, k) for k, s, e in get_entities(t)]) for w, t in sentences(path)]
 pool = defaultdict(list)
 for words, ss in data:
     for s, e, k in ss:
