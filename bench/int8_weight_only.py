@@ -28,6 +28,7 @@ for w, b in ws:
     q = torch.quantize_per_channel(w, s, torch.zeros(len(s), dtype=torch.long), 0, torch.qint8)
     dyn.append(torch.ops.quantized.linear_prepack(q, b))
     wo.append((q.int_repr().contiguous(), s, b))
+bf = [(w.bfloat16(), b.bfloat16()) for w, b in ws]
 
 
 def wo_linear(x, qw, s, b):
@@ -54,7 +55,6 @@ for m in [int(r) for r in (sys.argv[3] if len(sys.argv) > 3 else "1,8,19,24,40,1
                      ("wob", wo_linear(pick(w.shape[1], True), qw, s, b).float())):
             rels[k] = max(rels[k], ((y - ref).norm() / ref.norm()).item())
     assert max(rels.values()) < 0.02, rels
-    bf = [(w.bfloat16(), b.bfloat16()) for w, b in ws]
     fp = timed(lambda: [torch.nn.functional.linear(pick(w.shape[1]), w, b) for w, b in ws])
     bh = timed(lambda: [torch.nn.functional.linear(pick(w.shape[1], True), w, b) for w, b in bf])
     dy = timed(lambda: [torch.ops.quantized.linear_dynamic(pick(w.shape[1]), p, False) for (w, _), p in zip(ws, dyn)])
