@@ -38,6 +38,10 @@ pub struct TrainFlags {
     /// each side of every sentence, in training, evaluation and inference (0 = none).
     #[arg(long)]
     pub context: Option<usize>,
+    /// Mention replacement: N extra rounds of the training sentences with entities, each mention
+    /// swapped for a random one of its type from the training split, with their gold tags (0 = off).
+    #[arg(long)]
+    pub mention_replacement: Option<usize>,
     /// How word scores become labels: auto (constrained Viterbi only if it scores higher on dev,
     /// measured at the end of the run), argmax or viterbi. Saved in the run's tagging.json.
     #[arg(long)]
@@ -159,7 +163,7 @@ impl TrainFlags {
              weight_decay => weight_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
              device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
              save_every => save_every, mixed_precision => mixed_precision, context => document_context,
-             decoding => decoding);
+             decoding => decoding, mention_replacement => mention_replacement);
         c.validate()?;
         Ok((c, distill))
     }

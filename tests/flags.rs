@@ -303,3 +303,49 @@ fn resume_with_other_data_is_refused() {
     assert!(!ok && err.contains("other data"), "{err}");
     assert!(run.join("checkpoint").exists(), "the saved state is kept");
 }
+
+#[test]
+fn mention_replacement_trains_on_more_labelled_sentences_and_the_run_says_so() {
+    let f = fx();
+    let with_entities = distilner::data::read_conll(&f.train)
+        .unwrap()
+        .sentences
+        .iter()
+        .filter(|s| s.tags.iter().any(|t| t != "O"))
+        .count();
+    let plain = f.ok("finetune", "plain", &["--epochs", "1"]);
+    let more = f.ok(
+        "finetune",
+        "more",
+        &["--epochs", "1", "--mention-replacement", "2"],
+    );
+    // Steps of 8 sentences: the added sentences are trained on, not only counted.
+    let steps = |r: &Path| {
+        read_json(&r.join("metrics.json"))["history"][0]["step"]
+            .as_u64()
+            .unwrap() as usize
+    };
+    assert_eq!(steps(&plain), 120usize.div_ceil(8));
+    assert_eq!(steps(&more), (120 + 2 * with_entities).div_ceil(8));
+    let m = read_json(&more.join("metrics.json"));
+    assert_eq!(m["config"]["mention_replacement"], 2);
+    let added = &m["data"][1];
+    assert_eq!(added["role"], "train (added)");
+    assert_eq!(added["sentences"], 2 * with_entities);
+    let card = std::fs::read_to_string(more.join("README.md")).unwrap();
+    assert!(
+        card.contains(&format!(
+            "mention replacement (Dai & Adel 2020): {} training sentences added",
+            2 * with_entities
+        )),
+        "{card}"
+    );
+    // In distill the teacher's logits are cached over the added sentences as well.
+    let (ok, o, e, student) = f.run(
+        "distill",
+        "student",
+        &["--epochs", "1", "--mention-replacement", "1"],
+    );
+    assert!(ok, "{o}\n{e}");
+    assert_eq!(steps(&student), (120 + with_entities).div_ceil(8));
+}

@@ -561,6 +561,11 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
     );
     let m = read_json(&out.join("student").join("metrics.json"));
     assert_eq!(m["distill"]["alpha"], 0.8, "{m}");
+    // The main job adds mention replacement to the student's data only.
+    assert_eq!(m["config"]["mention_replacement"], 1, "{m}");
+    assert_eq!(m["data"][1]["role"], "train (added)", "{m}");
+    let t = read_json(&out.join("teacher").join("metrics.json"));
+    assert_eq!(t["config"]["mention_replacement"], 0, "{t}");
     assert_eq!(
         m["distill"]["student_layers"],
         serde_json::json!([0, 1]),

@@ -2,6 +2,7 @@
 //! cache), JSON Lines / JSON, hub dataset ids — and `Sentence`s with validated tag *names* out.
 //! Integer tags become names here, from the dataset's own ClassLabel names; nothing downstream ever
 //! sees an integer tag, so nothing downstream can map labels by position.
+pub mod augment;
 pub mod chunks;
 pub mod conll;
 pub mod error;

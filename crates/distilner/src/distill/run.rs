@@ -134,7 +134,8 @@ fn prepare(a: &DistillArgs) -> Result<Prepared> {
     let device = run_device(&a.cfg, dist);
     let data = a
         .data
-        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
+        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?
+        .with_mention_replacement(a.cfg.mention_replacement, a.cfg.seed);
     let data_labels = corpus_labels(&data.train);
     Ok(Prepared {
         main,

@@ -193,6 +193,15 @@ pub fn render(r: &RunReport, curves: bool) -> String {
     if let Some(kd) = &r.kd {
         s += &format!("- distillation: {kd}\n");
     }
+    if c.mention_replacement > 0 {
+        let added = r.data.iter().find(|d| d.role == "train (added)");
+        s += &format!(
+            "- mention replacement (Dai & Adel 2020): {} training sentences added, {} round(s) of the training split's sentences with entities, each mention swapped for a random mention of its type from the split (seed {}), trained on with their gold tags\n",
+            added.map_or(0, |d| d.sentences),
+            c.mention_replacement,
+            c.seed
+        );
+    }
     s += &tagging_lines(&r.tagging);
     let p = &r.parallel;
     if p.backend != "none" {

@@ -25,6 +25,10 @@ pub struct TrainConfig {
     /// each side of a sentence, in training, evaluation and (saved in tagging.json) inference.
     /// 0 = each sentence alone.
     pub document_context: usize,
+    /// Mention replacement (Dai & Adel 2020): this many extra rounds of the training split's
+    /// sentences with entities, every mention swapped for a random one of its type from the split,
+    /// trained on with their gold tags. 0 = off.
+    pub mention_replacement: usize,
     /// How word scores become labels: `auto` (constrained Viterbi if it scores higher on dev than
     /// argmax, measured at the end of the run), `argmax` or `viterbi`.
     pub decoding: String,
@@ -65,6 +69,7 @@ impl Default for TrainConfig {
             stride: 64,
             label_all_subtokens: false,
             document_context: 0,
+            mention_replacement: 0,
             decoding: "auto".into(),
             early_stopping_patience: 0,
             save_every: 200,

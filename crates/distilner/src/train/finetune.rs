@@ -57,7 +57,8 @@ pub fn run(a: FinetuneArgs) -> crate::Result<Option<Finished>> {
     tch::set_num_threads(a.cfg.threads as i32);
     let data = a
         .data
-        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?;
+        .load(a.cfg.max_train_sentences, a.cfg.max_dev_sentences)?
+        .with_mention_replacement(a.cfg.mention_replacement, a.cfg.seed);
     let (train_c, dev_c) = (&data.train, &data.dev);
     if train_c.sentences.len() < 2 {
         return Err(anyhow::anyhow!(
