@@ -105,10 +105,10 @@ fn main() {
     // Both before the first tensor operation and before any thread exists.
     if cli.cmd.is_inference() {
         util::size_primitive_cache(util::INFERENCE_PRIMITIVES);
-        util::keep_freed_pages();
     } else {
         util::size_primitive_cache(util::TRAINING_PRIMITIVES);
     }
+    util::keep_freed_pages();
     // Before any device is chosen: CUDA's libraries only where a GPU driver exists.
     distilner::util::load_cuda_backend();
     let r = match cli.cmd {

@@ -184,14 +184,17 @@ pub fn release_free_memory() {
     }
 }
 
-/// For inference: keep freed pages instead of returning them to the OS after jemalloc's 10 s decay.
-/// libtorch frees and reallocates the same multi-megabyte activations every forward; returned, each
-/// reuse faulted its pages back in (zeroed by the kernel) — 21% of int8 inference time at batch 32
-/// was in the kernel. Kept, the process holds its peak working set, which the next batch would reach
-/// again anyway: int8 at batch 32 went from 1,229 to 1,692 sentences/s (student, 1,000 CoNLL test
-/// sentences, 2 threads; minor page faults 492k → 76k). Training keeps the decay: its tensors vary in
-/// size more, and its phases are purged explicitly. Call before the model threads start; arenas
-/// made later inherit the default set here.
+/// Keep freed pages instead of returning them to the OS after jemalloc's 10 s decay, in every
+/// command. libtorch frees and reallocates the same multi-megabyte activations every forward (and
+/// backward); returned, each reuse faulted its pages back in (zeroed by the kernel):
+/// - inference: 21% of int8 time at batch 32 was in the kernel; kept, 1,229 → 1,692 sentences/s
+///   (student, 1,000 CoNLL test sentences, 2 threads; minor page faults 492k → 76k);
+/// - training: a one-epoch student took 16–17 M minor faults and 33–39 s of system time; kept,
+///   0.74 M and 7 s, 1:35–1:53 → 1:24–1:27 wall, peak resident memory 1.23 → 1.63 GB
+///   (bench/RESULTS.md, session 31). Phases and epochs still give their pages back
+///   ([`release_free_memory`]), so one phase's peak is not carried into the next.
+///
+/// Call before the model threads start; arenas made later inherit the default set here.
 pub fn keep_freed_pages() {
     let never: isize = -1;
     for key in ["dirty_decay_ms", "muzzy_decay_ms"] {
@@ -259,7 +262,7 @@ fn jemalloc_read<T: Default + Copy>(name: &str) -> Option<T> {
 
 #[cfg(all(test, feature = "jemalloc"))]
 mod jemalloc_tests {
-    /// Inference commands switch jemalloc to keeping freed pages, for the arenas that exist and
+    /// Every command switches jemalloc to keeping freed pages, for the arenas that exist and
     /// for those made later.
     #[test]
     fn keep_freed_pages_sets_the_decay_everywhere() {
