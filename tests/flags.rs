@@ -20,8 +20,16 @@ fn fx() -> Fx {
     }
 }
 
+type Env<'a> = [(&'a str, &'a Path)];
+/// (success, stdout, stderr, the run directory).
+type Ran = (bool, String, String, PathBuf);
+
 impl Fx {
-    fn run(&self, cmd: &str, out: &str, extra: &[&str]) -> (bool, String, String, PathBuf) {
+    fn run(&self, cmd: &str, out: &str, extra: &[&str]) -> Ran {
+        self.run_env(cmd, out, extra, &[])
+    }
+    /// `run` with extra environment variables.
+    fn run_env(&self, cmd: &str, out: &str, extra: &[&str], env: &Env) -> Ran {
         let model_flag = if cmd == "distill" {
             "--teacher"
         } else {
@@ -41,10 +49,13 @@ impl Fx {
             a.extend(["--min-teacher-f1", "0", "--student-layers", "0"]);
         }
         a.extend_from_slice(extra);
-        self.data_only(cmd, out, &a)
+        self.data_only_env(cmd, out, &a, env)
     }
     /// The command with the data and `extra` only: the rest comes from a config file.
-    fn data_only(&self, cmd: &str, out: &str, extra: &[&str]) -> (bool, String, String, PathBuf) {
+    fn data_only(&self, cmd: &str, out: &str, extra: &[&str]) -> Ran {
+        self.data_only_env(cmd, out, extra, &[])
+    }
+    fn data_only_env(&self, cmd: &str, out: &str, extra: &[&str], env: &Env) -> Ran {
         let out = self.work.path().join(out);
         let mut a = vec![
             cmd,
@@ -58,7 +69,7 @@ impl Fx {
             out.to_str().unwrap(),
         ];
         a.extend_from_slice(extra);
-        let (ok, o, e) = distilner(&a);
+        let (ok, o, e) = distilner_env(&a, env);
         (ok, o, e, out)
     }
     fn ok(&self, cmd: &str, out: &str, extra: &[&str]) -> PathBuf {
@@ -356,32 +367,9 @@ fn mention_replacement_trains_on_more_labelled_sentences_and_the_run_says_so() {
 #[test]
 fn training_keeps_freed_pages_instead_of_returning_them() {
     let f = fx();
-    let out = f.work.path().join("keep");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"))
-        .args([
-            "finetune",
-            "--model",
-            f.model.path().to_str().unwrap(),
-            "--train",
-            f.train.to_str().unwrap(),
-            "--dev",
-            f.dev.to_str().unwrap(),
-            "--test",
-            "none",
-            "--epochs",
-            "1",
-            "--threads",
-            "1",
-            "--device",
-            "cpu",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .env("MALLOC_CONF", "stats_print:true")
-        .output()
-        .unwrap();
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{e}");
+    let stats: &Env = &[("MALLOC_CONF", Path::new("stats_print:true"))];
+    let (ok, o, e, _) = f.run_env("finetune", "keep", &["--epochs", "1"], stats);
+    assert!(ok, "{o}\n{e}");
     assert!(
         e.contains("(arenas.dirty_decay_ms: -1)") && e.contains("(arenas.muzzy_decay_ms: -1)"),
         "jemalloc's decay at exit: {}",
