@@ -184,6 +184,26 @@ pub fn release_free_memory() {
     }
 }
 
+/// Training gives its kept pages back every this many optimisation steps as well as at the end of
+/// each epoch: kept for a whole epoch, freed activations of the batches' varying shapes piled up
+/// (the main job's teacher reached 2.28 GB in its first epoch against 1.88 GB purged every 100
+/// steps; a one-epoch student 1.89 against 1.58), and the pages faulted back in after a purge
+/// cost no measured time (50.0 s against 50.1 s a teacher epoch, two runs each; bench/RESULTS.md,
+/// session 32).
+pub const PURGE_EVERY_STEPS: usize = 100;
+
+/// The training steps between purges: [`PURGE_EVERY_STEPS`], or the environment's
+/// `DISTILNER_PURGE_EVERY_STEPS` (fewer for a lower peak on a tight machine; 0 = at epoch ends only).
+pub fn purge_every_steps() -> Result<usize> {
+    const VAR: &str = "DISTILNER_PURGE_EVERY_STEPS";
+    match std::env::var(VAR) {
+        Err(_) => Ok(PURGE_EVERY_STEPS),
+        Ok(v) => v.trim().parse().with_context(|| {
+            format!("{VAR}={v:?} is not a number of steps: unset it, or give a whole number (0 = purge at epoch ends only)")
+        }),
+    }
+}
+
 /// Keep freed pages instead of returning them to the OS after jemalloc's 10 s decay, in every
 /// command. libtorch frees and reallocates the same multi-megabyte activations every forward (and
 /// backward); returned, each reuse faulted its pages back in (zeroed by the kernel):
@@ -191,8 +211,8 @@ pub fn release_free_memory() {
 ///   (student, 1,000 CoNLL test sentences, 2 threads; minor page faults 492k → 76k);
 /// - training: a one-epoch student took 16–17 M minor faults and 33–39 s of system time; kept,
 ///   0.74 M and 7 s, 1:35–1:53 → 1:24–1:27 wall, peak resident memory 1.23 → 1.63 GB
-///   (bench/RESULTS.md, session 31). Phases and epochs still give their pages back
-///   ([`release_free_memory`]), so one phase's peak is not carried into the next.
+///   (bench/RESULTS.md, session 31). Phases, epochs and every [`PURGE_EVERY_STEPS`] training steps
+///   still give their pages back ([`release_free_memory`]), so kept pages do not pile up.
 ///
 /// Call before the model threads start; arenas made later inherit the default set here.
 pub fn keep_freed_pages() {

@@ -109,6 +109,7 @@ impl<'a> Loop<'a> {
         let t0 = Instant::now();
         let first_batch = self.st.batch_in_epoch;
         let tenth = (batches.len() / 10).max(1);
+        let purge_every = crate::util::purge_every_steps()?;
         for b in self.st.batch_in_epoch..batches.len() {
             let (lv, lr) = match self.step(&batches[b]) {
                 Ok(x) => x,
@@ -119,6 +120,9 @@ impl<'a> Loop<'a> {
             };
             self.st.global_step += 1;
             self.st.batch_in_epoch = b + 1;
+            if purge_every > 0 && self.st.global_step.is_multiple_of(purge_every) {
+                crate::util::release_free_memory();
+            }
             self.loss_sum += lv;
             self.loss_n += 1;
             (self.st.epoch_loss_sum, self.st.epoch_loss_n) = (self.loss_sum, self.loss_n);
