@@ -397,7 +397,10 @@ fn minor_faults(args: &[&str], env: &Env, log: &Path) -> (bool, i64) {
     // SAFETY: rusage is plain data; wait4 reaps our own child, which `child` (dropped) never waits for.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut ru) }, pid);
-    (libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, ru.ru_minflt)
+    (
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        ru.ru_minflt,
+    )
 }
 
 #[test]
@@ -450,5 +453,8 @@ fn training_gives_kept_pages_back_every_so_many_steps() {
         &["--epochs", "1"],
         &[("DISTILNER_PURGE_EVERY_STEPS", Path::new("ten"))],
     );
-    assert!(!ok && e.contains("DISTILNER_PURGE_EVERY_STEPS=\"ten\""), "{e}");
+    assert!(
+        !ok && e.contains("DISTILNER_PURGE_EVERY_STEPS=\"ten\""),
+        "{e}"
+    );
 }
