@@ -187,9 +187,8 @@ pub fn release_free_memory() {
 /// Training gives its kept pages back every this many optimisation steps as well as at the end of
 /// each epoch: kept for a whole epoch, freed activations of the batches' varying shapes piled up
 /// (the main job's teacher reached 2.28 GB in its first epoch against 1.88 GB purged every 100
-/// steps; a one-epoch student 1.89 against 1.58), and the pages faulted back in after a purge
-/// cost no measured time (50.0 s against 50.1 s a teacher epoch, two runs each; bench/RESULTS.md,
-/// session 32).
+/// steps). The main job peaked at 2.00 GB against 2.31, for 2.5% more time: the pages a purge
+/// returns are faulted in again by the next step (bench/RESULTS.md, session 32).
 pub const PURGE_EVERY_STEPS: usize = 100;
 
 /// The training steps between purges: [`PURGE_EVERY_STEPS`], or the environment's
