@@ -30,6 +30,24 @@ impl Fx {
     }
     /// `run` with extra environment variables.
     fn run_env(&self, cmd: &str, out: &str, extra: &[&str], env: &Env) -> Ran {
+        let out = self.work.path().join(out);
+        self.exec(&self.args(cmd, &out, extra), env, out)
+    }
+    /// The command with the data and `extra` only: the rest comes from a config file.
+    fn data_only(&self, cmd: &str, out: &str, extra: &[&str]) -> Ran {
+        self.data_only_env(cmd, out, extra, &[])
+    }
+    fn data_only_env(&self, cmd: &str, out: &str, extra: &[&str], env: &Env) -> Ran {
+        let out = self.work.path().join(out);
+        self.exec(&self.data_args(cmd, &out, extra), env, out)
+    }
+    fn exec(&self, args: &[String], env: &Env, out: PathBuf) -> Ran {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, o, e) = distilner_env(&a, env);
+        (ok, o, e, out)
+    }
+    /// `run`'s command line: the data, the tiny model on one CPU thread at batch 8, then `extra`.
+    fn args(&self, cmd: &str, out: &Path, extra: &[&str]) -> Vec<String> {
         let model_flag = if cmd == "distill" {
             "--teacher"
         } else {
@@ -49,14 +67,10 @@ impl Fx {
             a.extend(["--min-teacher-f1", "0", "--student-layers", "0"]);
         }
         a.extend_from_slice(extra);
-        self.data_only_env(cmd, out, &a, env)
+        self.data_args(cmd, out, &a)
     }
-    /// The command with the data and `extra` only: the rest comes from a config file.
-    fn data_only(&self, cmd: &str, out: &str, extra: &[&str]) -> Ran {
-        self.data_only_env(cmd, out, extra, &[])
-    }
-    fn data_only_env(&self, cmd: &str, out: &str, extra: &[&str], env: &Env) -> Ran {
-        let out = self.work.path().join(out);
+    /// The command, the data (no test split), the run directory and `extra`.
+    fn data_args(&self, cmd: &str, out: &Path, extra: &[&str]) -> Vec<String> {
         let mut a = vec![
             cmd,
             "--train",
@@ -69,8 +83,7 @@ impl Fx {
             out.to_str().unwrap(),
         ];
         a.extend_from_slice(extra);
-        let (ok, o, e) = distilner_env(&a, env);
-        (ok, o, e, out)
+        a.into_iter().map(String::from).collect()
     }
     fn ok(&self, cmd: &str, out: &str, extra: &[&str]) -> PathBuf {
         let (ok, o, e, p) = self.run(cmd, out, extra);
@@ -409,27 +422,8 @@ fn training_gives_kept_pages_back_every_so_many_steps() {
     let run = |every: &str| {
         let out = f.work.path().join(format!("purge_{every}"));
         let log = f.work.path().join(format!("purge_{every}.log"));
-        let args = [
-            "finetune",
-            "--model",
-            f.model.path().to_str().unwrap(),
-            "--train",
-            f.train.to_str().unwrap(),
-            "--dev",
-            f.dev.to_str().unwrap(),
-            "--test",
-            "none",
-            "--threads",
-            "1",
-            "--device",
-            "cpu",
-            "--batch-size",
-            "8",
-            "--epochs",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ];
+        let args = f.args("finetune", &out, &["--epochs", "1"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (ok, faults) = minor_faults(
             &args,
             &[("DISTILNER_PURGE_EVERY_STEPS", Path::new(every))],
