@@ -395,6 +395,7 @@ fn training_keeps_freed_pages_instead_of_returning_them() {
 
 /// A run's own minor page faults (wait4's rusage for that child alone: other tests' processes run
 /// beside it), and whether it succeeded; stderr goes to `log`.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot do with rusage
 fn minor_faults(args: &[&str], env: &Env, log: &Path) -> (bool, i64) {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_distilner"));
     c.args(args)
