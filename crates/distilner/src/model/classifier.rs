@@ -161,7 +161,8 @@ impl TokenClassifier {
     /// `forward`, collecting what `want` asks for.
     pub fn forward_with(&self, ids: &Tensor, mask: &Tensor, train: bool, want: Want) -> Output {
         let want_hidden = want.hidden;
-        let ck = self.precision.kind();
+        // The layers' products outside the int8 linears (all of them in fp32 / bf16) run in `ck`.
+        let ck = self.precision.attention_kind();
         let m = attention_mask(mask, train, ck);
         let mut x = self.embeddings.forward_t(ids, train);
         let mut hidden_states = Vec::new();
@@ -186,7 +187,7 @@ impl TokenClassifier {
         let logits = linear(
             &self.classifier,
             &super::dropout::dropout(&x, self.config.classifier_dropout, train),
-            ck,
+            self.precision.kind(),
         )
         .to_kind(Kind::Float);
         Output {

@@ -204,7 +204,8 @@ impl TransformerLayer {
     }
 
     /// `mask`: from `attention_mask` (none: every key may be attended to). `ck`: the kind the
-    /// matrix products run in (fp32, or bf16 for mixed precision); `x` and the result are fp32.
+    /// matrix products run in (fp32, or bf16 for mixed precision; under int8 the attention's, the
+    /// linears being int8); `x` and the result are fp32.
     pub fn forward_t(&self, x: &Tensor, mask: Option<&Tensor>, train: bool, ck: Kind) -> Tensor {
         self.forward_qkv(x, mask, train, ck, false).0
     }
@@ -225,8 +226,11 @@ impl TransformerLayer {
         // One cast of x serves q, k and v (linear's own cast is then a no-op).
         let (q, k, v) = match &self.qkv {
             Some(qkv) => {
+                // fp32 out of the int8 product; attention in `ck` (the output projection casts
+                // the context back to fp32 for its own quantization).
                 let y = qkv
                     .forward(x)
+                    .to_kind(ck)
                     .view([b, t, 3, self.heads, dh])
                     .permute([2, 0, 3, 1, 4]);
                 (y.get(0), y.get(1), y.get(2))

@@ -2,7 +2,7 @@
 //! linear layers and attention products in bfloat16, LayerNorm, softmax, residual sums and losses in
 //! fp32, fp32 master weights for the optimizer. tch's `autocast` only reaches CUDA's (fp16) autocast,
 //! so the casts are explicit here and work on CPU and GPU alike. `Int8` is inference only: dynamic
-//! int8 linear layers (`model::int8`), everything else in fp32.
+//! int8 linear layers (`model::int8`), attention in bf16 where the CPU has it, the rest in fp32.
 use crate::Result;
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
@@ -24,8 +24,20 @@ impl Precision {
             Precision::Fp32 => Kind::Float,
             Precision::Bf16 => Kind::BFloat16,
             Precision::Fp16 => Kind::Half,
-            // The int8 layers take and return fp32; attention, LayerNorm and the head run in fp32.
+            // The int8 layers take and return fp32; LayerNorm and the head run in fp32 (attention:
+            // `attention_kind`).
             Precision::Int8 => Kind::Float,
+        }
+    }
+
+    /// The kind the products outside the linear layers (attention) run in: `kind()`, except that
+    /// int8 runs attention in bf16 where the CPU has native bf16. Its input, the packed q/k/v
+    /// product, has just been through int8; bf16 loses nothing that int8 kept, and attention's
+    /// products and softmax traffic halve (teacher +4% at batch 8 and 32; bench/RESULTS.md).
+    pub fn attention_kind(self) -> Kind {
+        match self {
+            Precision::Int8 if native_bf16(Device::Cpu) => Kind::BFloat16,
+            p => p.kind(),
         }
     }
 
