@@ -539,6 +539,13 @@ fn an_int8_package_runs_int8_inference() {
     let few = conll_subset("eng.testa", 3, work.path());
     let b = int8(&few);
     assert_eq!(b["precision"], "int8", "{b}");
+    // Attention as eager int8 runs it: bf16 where the CPU has native bf16.
+    let attention = if distilner::model::precision::native_bf16(Device::Cpu) {
+        "bfloat16"
+    } else {
+        "float32"
+    };
+    assert_eq!(b["attention"], attention, "{b}");
     assert!(
         b["calibration"]
             .as_str()

@@ -1,12 +1,14 @@
 """`distilner compile`'s Python half: export one run directory with torch.export (the HF model as
 transformers loads it, in fp32 or bf16, batch and length dynamic; or int8: its Linear layers
-quantized statically by torchao's PT2E flow for x86, calibrated on CALIBRATION, the rest fp32) and
+quantized statically by torchao's PT2E flow for x86, calibrated on CALIBRATION, the rest fp32 but
+attention in ATTENTION's dtype) and
 compile it with AOTInductor into .pt2
 packages that libtorch's C++ loader runs without Python, one per example shape: max-autotune tunes
 its GEMMs for the example's row count, so a package tuned for batch-1 rows loses at batch 32 and
 the other way round. Prints one JSON line with what it used.
 usage: python aoti_compile.py RUN_DIR MAX_BATCH MAX_LEN AUTOTUNE(0|1) THREADS DTYPE(float32|bfloat16|int8)
-       CALIBRATION(.safetensors of ids.N/mask.N batches, or -) OUT.pt2:BxT [OUT.pt2:BxT ...]
+       ATTENTION(float32|bfloat16: int8's attention) CALIBRATION(.safetensors of ids.N/mask.N batches, or -)
+       OUT.pt2:BxT [OUT.pt2:BxT ...]
 """
 import json, platform, sys, time
 
@@ -15,16 +17,35 @@ import transformers
 from torch._inductor import cpu_vec_isa
 from transformers import AutoModelForTokenClassification
 
-run, max_batch, max_len, autotune, threads, dtype, calibration = sys.argv[1:8]
+run, max_batch, max_len, autotune, threads, dtype, attention, calibration = sys.argv[1:9]
 max_batch, max_len, threads = int(max_batch), int(max_len), int(threads)
-packages = [(a.rsplit(":", 1)[0], [int(x) for x in a.rsplit(":", 1)[1].split("x")]) for a in sys.argv[8:]]
+packages = [(a.rsplit(":", 1)[0], [int(x) for x in a.rsplit(":", 1)[1].split("x")]) for a in sys.argv[9:]]
 torch.set_num_threads(threads)
 
 # bf16: every weight and activation in bf16, as transformers runs it; Inductor keeps reductions
 # (LayerNorm, softmax) in fp32 inside its kernels.
 int8 = dtype == "int8"
+impl = "sdpa"
+if int8 and attention == "bfloat16":
+    # int8 with attention in bf16, as distilner's eager int8 runs it where the CPU has native bf16:
+    # SDPA on bf16 queries, keys and values, the context back in fp32 for the output projection's
+    # quantization. A custom attention gets no mask from transformers unless a mask function is
+    # registered under its name too (without it padded keys were attended to: session 17's failure).
+    from transformers import AttentionInterface
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    def sdpa_bf16(module, q, k, v, mask, **kw):
+        bf = torch.bfloat16
+        mask = mask if mask is None or mask.dtype == torch.bool else mask.to(bf)
+        out, weights = sdpa_attention_forward(module, q.to(bf), k.to(bf), v.to(bf), mask, **kw)
+        return out.to(q.dtype), weights
+
+    impl = "sdpa_bf16"
+    AttentionInterface.register(impl, sdpa_bf16)
+    AttentionMaskInterface.register(impl, sdpa_mask)
 model = AutoModelForTokenClassification.from_pretrained(
-    run, dtype=torch.float32 if int8 else getattr(torch, dtype)).eval()
+    run, dtype=torch.float32 if int8 else getattr(torch, dtype), attn_implementation=impl).eval()
 
 
 class Logits(torch.nn.Module):
@@ -95,5 +116,7 @@ print(json.dumps({
     "vec_isa": str(cpu_vec_isa.pick_vec_isa()),
     "arch_flags": cpu_vec_isa.pick_vec_isa().build_arch_flags(),
     "inductor_configs": CONFIGS,
+    # What transformers really runs the attention with, not what was asked for.
+    "attention": "bfloat16" if model.config._attn_implementation == "sdpa_bf16" else dtype.replace("int8", "float32"),
     "packages": compiled,
 }))

@@ -77,6 +77,10 @@ pub struct Manifest {
     #[serde(default)]
     pub inductor_configs: BTreeMap<String, serde_json::Value>,
     pub threads: i32,
+    /// The dtype attention runs in inside the packages (int8: bfloat16 where the CPU has native
+    /// bf16; older manifests: none recorded, and their int8 attention is float32).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
     pub packages: Vec<Package>,
     /// Rows of random ids compared with the eager model (padded batch and a batch of one).
     pub checked_rows: usize,

@@ -190,6 +190,7 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
         autotune: o.autotune,
         inductor_configs: serde_json::from_value(info["inductor_configs"].clone())
             .unwrap_or_default(),
+        attention: info["attention"].as_str().map(String::from),
         threads: o.threads,
         packages,
         checked_rows: CHECK_LENGTHS.len() + 1,
@@ -261,6 +262,12 @@ fn run_python(
             match o.precision {
                 Precision::Bf16 => "bfloat16",
                 Precision::Int8 => "int8",
+                _ => "float32",
+            }
+            .to_string(),
+            // The packages' attention as eager's at this precision (int8: bf16 where native).
+            match o.precision.attention_kind() {
+                Kind::BFloat16 => "bfloat16",
                 _ => "float32",
             }
             .to_string(),
