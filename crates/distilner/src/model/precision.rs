@@ -84,7 +84,9 @@ pub fn native_bf16(device: Device) -> bool {
     if device.is_cuda() {
         return true;
     }
-    cpu_has_any(&["avx512_bf16", "amx_bf16"])
+    // Asked on every int8 forward (`Precision::attention_kind`): the flag scan runs once.
+    static CPU: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CPU.get_or_init(|| cpu_has_any(&["avx512_bf16", "amx_bf16"]))
 }
 
 /// Whether this CPU reports any of `flags` in /proc/cpuinfo (read once per process).
