@@ -31,7 +31,7 @@ pub struct Args {
     /// Weight of the KD term: loss = α·KL·T² + (1−α)·CE [default: 0.5].
     #[arg(long)]
     pub alpha: Option<f64>,
-    /// Softmax temperature T [default: 2].
+    /// Softmax temperature T [default: 4].
     #[arg(long)]
     pub temperature: Option<f64>,
     /// KL over every real sub-token instead of the labelled (first) ones.
