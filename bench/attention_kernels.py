@@ -1,0 +1,49 @@
+"""Issue 13, session 34: attention alone at the shapes NER batches have (12 heads of 32, 1–40 positions,
+a padding mask), bf16, 2 threads: aten's CPU flash-attention kernel (what SDPA picks) against SDPA's math
+backend and against the two products written out around an fp32 softmax (aoti_compile.py's
+`bfloat16-math`). The flash kernel's bf16 products go through MKL (perf: mkl_gemm_bf16bf16f32, on AMD its
+generic path with an fp32 sgemm); the written-out ones through aten's bmm. µs per call, median of 7 runs
+of N calls. usage: .venv/bin/python bench/attention_kernels.py"""
+import statistics, time
+
+import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+torch.set_num_threads(2)
+bf = torch.bfloat16
+
+
+def math(q, k, v, mask):
+    s = torch.matmul(q, k.transpose(2, 3)).float() * q.size(-1) ** -0.5 + mask
+    return torch.matmul(s.softmax(-1).to(bf), v)
+
+
+def flash(q, k, v, mask):
+    return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(bf))
+
+
+def sdpa_math(q, k, v, mask):
+    with sdpa_kernel(SDPBackend.MATH):
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(bf))
+
+
+def timed(f, args, n):
+    runs = []
+    for _ in range(8):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            f(*args)
+        runs.append((time.perf_counter() - t0) / n * 1e6)
+    return statistics.median(runs[1:])
+
+
+print("batch x positions | flash | sdpa math | written out | written out / flash")
+with torch.inference_mode():
+    for b, t in [(1, 12), (1, 24), (8, 16), (8, 40), (32, 16), (32, 24), (32, 40)]:
+        q, k, v = (torch.randn(b, 12, t, 32).to(bf) for _ in range(3))
+        mask = torch.zeros(b, 1, t, t)
+        mask[0, ..., t // 2:] = torch.finfo(torch.float32).min  # one padded row
+        n = max(20, 4000 // (b * t))
+        r = {f.__name__: timed(f, (q, k, v, mask), n) for f in (flash, sdpa_math, math)}
+        print(f"{b} x {t} | {r['flash']:.0f} | {r['sdpa_math']:.0f} | {r['math']:.0f} | {r['math'] / r['flash']:.2f}",
+              flush=True)
