@@ -518,13 +518,15 @@ fn an_int8_package_runs_int8_inference() {
     let work = tempfile::tempdir().unwrap();
     let input = work.path().join("in.txt");
     std::fs::write(&input, "Angela Merkel visited Paris .\nPeter Blackburn\n").unwrap();
-    let int8 = |calibration: &Path| {
+    let int8 = |calibration: &Path, shape: &str| {
         let (ok, out, err) = distilner(&[
             "compile",
             "--model",
             dir,
             "--no-measure",
             "--no-autotune",
+            "--tune-for",
+            shape,
             "--threads",
             "1",
             "--precision",
@@ -537,15 +539,13 @@ fn an_int8_package_runs_int8_inference() {
         read_json(&m.path().join("compiled-int8.json"))
     };
     let few = conll_subset("eng.testa", 3, work.path());
-    let b = int8(&few);
+    let b = int8(&few, "2x16");
     assert_eq!(b["precision"], "int8", "{b}");
-    // Attention as eager int8 runs it: bf16 where the CPU has native bf16.
-    let attention = if distilner::model::precision::native_bf16(Device::Cpu) {
-        "bfloat16"
-    } else {
-        "float32"
-    };
-    assert_eq!(b["attention"], attention, "{b}");
+    // Attention as eager int8 runs it: bf16 where the CPU has native bf16, there through aten's
+    // fused kernel in a package for a few rows and written out in one for 8 rows or more.
+    let native = distilner::model::precision::native_bf16(Device::Cpu);
+    assert_eq!(b["attention"], if native { "bfloat16" } else { "float32" }, "{b}");
+    assert_eq!(b["packages"][0]["attention"], "sdpa", "{b}");
     assert!(
         b["calibration"]
             .as_str()
@@ -557,7 +557,7 @@ fn an_int8_package_runs_int8_inference() {
     assert!(file.starts_with("compiled-int8/model-cpu-int8-"), "{b}");
     let few_pkg = work.path().join("few.pt2");
     std::fs::copy(m.path().join(&file), &few_pkg).unwrap();
-    let b = int8(&conll("eng.testa"));
+    let b = int8(&conll("eng.testa"), "32x40");
     assert!(
         b["calibration"]
             .as_str()
@@ -565,6 +565,10 @@ fn an_int8_package_runs_int8_inference() {
             .starts_with("512 sentences of "),
         "{b}"
     );
+    let kernel = if native { "math" } else { "sdpa" };
+    assert_eq!(b["packages"][0]["attention"], kernel, "{b}");
+    // The padding checks below run on this package, so on the written-out attention's mask too.
+    let file = b["packages"][0]["file"].as_str().unwrap().to_string();
 
     tch::set_num_threads(1);
     let mut l = load_dir(m.path(), Head::Keep, Device::Cpu).unwrap();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 13: where the teacher's int8 and bf16 packages (runs/default, the 32x40 ones the routes give
+# Issue 13: where the teacher's int8 and bf16 packages (runs/default, the 32x40 ones the routes give batch 32) spend their time at
 # batch 32 on this Zen 5 EPYC (no AMX). Unprofiled rates first, then perf over PREPS passes (40; reps10/:
 # a first try with 10, where tokenising the split in Python was a sixth of the samples).
 set -u

@@ -7,7 +7,8 @@ packages that libtorch's C++ loader runs without Python, one per example shape: 
 its GEMMs for the example's row count, so a package tuned for batch-1 rows loses at batch 32 and
 the other way round. Prints one JSON line with what it used.
 usage: python aoti_compile.py RUN_DIR MAX_BATCH MAX_LEN AUTOTUNE(0|1) THREADS DTYPE(float32|bfloat16|int8)
-       ATTENTION(float32|bfloat16: int8's attention) CALIBRATION(.safetensors of ids.N/mask.N batches, or -)
+       ATTENTION(int8's attention: float32 | bfloat16, its kernel chosen per package by attention_for |
+       bfloat16-sdpa | bfloat16-math) CALIBRATION(.safetensors of ids.N/mask.N batches, or -)
        OUT.pt2:BxT [OUT.pt2:BxT ...]
 """
 import json, platform, sys, time
@@ -26,27 +27,54 @@ torch.set_num_threads(threads)
 # (LayerNorm, softmax) in fp32 inside its kernels.
 int8 = dtype == "int8"
 impl = "sdpa"
-if int8 and attention == "bfloat16":
-    # int8 with attention in bf16, as distilner's eager int8 runs it where the CPU has native bf16:
-    # SDPA on bf16 queries, keys and values, the context back in fp32 for the output projection's
-    # quantization. A custom attention gets no mask from transformers unless a mask function is
-    # registered under its name too (without it padded keys were attended to: session 17's failure).
+if int8 and attention.startswith("bfloat16"):
+    # int8 with attention in bf16, as distilner's eager int8 runs it where the CPU has native bf16;
+    # the context goes back to fp32 for the output projection's quantization. A custom attention
+    # gets no mask from transformers unless a mask function is registered under its name too
+    # (without it padded keys were attended to: session 17's failure).
     from transformers import AttentionInterface
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
-    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+    from transformers.masking_utils import AttentionMaskInterface, eager_mask, sdpa_mask
+    bf = torch.bfloat16
 
     def sdpa_bf16(module, q, k, v, mask, **kw):
-        bf = torch.bfloat16
+        """aten's fused SDPA kernel on bf16 queries, keys and values."""
         mask = mask if mask is None or mask.dtype == torch.bool else mask.to(bf)
         out, weights = sdpa_attention_forward(module, q.to(bf), k.to(bf), v.to(bf), mask, **kw)
         return out.to(q.dtype), weights
 
-    impl = "sdpa_bf16"
-    AttentionInterface.register(impl, sdpa_bf16)
-    AttentionMaskInterface.register(impl, sdpa_mask)
-model = AutoModelForTokenClassification.from_pretrained(
-    run, dtype=torch.float32 if int8 else getattr(torch, dtype), attn_implementation=impl).eval()
+    def math_bf16(module, q, k, v, mask, scaling=None, dropout=0.0, **kw):
+        """The two products written out in bf16 around an fp32 softmax, for Inductor to fuse."""
+        scaling = q.size(-1) ** -0.5 if scaling is None else scaling
+        s = torch.matmul(q.to(bf), k.to(bf).transpose(2, 3)).float() * scaling
+        if mask is not None:
+            s = s + mask
+        out = torch.matmul(s.softmax(-1).to(bf), v.to(bf)).transpose(1, 2).contiguous()
+        return out.to(q.dtype), None
 
+    AttentionInterface.register("sdpa_bf16", sdpa_bf16)
+    AttentionMaskInterface.register("sdpa_bf16", sdpa_mask)
+    AttentionInterface.register("math_bf16", math_bf16)
+    AttentionMaskInterface.register("math_bf16", eager_mask)
+    impl = {"bfloat16-sdpa": "sdpa_bf16", "bfloat16-math": "math_bf16"}.get(attention, "sdpa_bf16")
+
+
+def attention_for(b):
+    """The attention kernel of a package tuned for b rows. Written out from 8 rows: aten's fused
+    kernel runs its bf16 products through MKL, on AMD its generic path, and the package tuned for
+    32 rows was 18% (teacher) and 15% (student) faster at batch 32 with them written out; at batch 1
+    the fused kernel was 5% faster (bench/RESULTS.md, session 34)."""
+    return "math_bf16" if impl == "sdpa_bf16" and attention == "bfloat16" and b >= 8 else impl
+
+
+models = {}
+
+
+def model_for(name):
+    if name not in models:
+        models[name] = AutoModelForTokenClassification.from_pretrained(
+            run, dtype=torch.float32 if int8 else getattr(torch, dtype), attn_implementation=name).eval()
+    return models[name]
 
 class Logits(torch.nn.Module):
     def __init__(self, m):
@@ -89,7 +117,7 @@ def quantized(module, ids, mask):
 # gains nothing; int8's quantized linears are left unfused by it (bench/RESULTS.md, session 17).
 CONFIGS = {"freezing": True, "max_autotune": autotune == "1", "cpp.enable_concat_linear": dtype == "float32"}
 compiled = []
-calibrated = None
+calibrated = {}
 for out, (b, t) in packages:
     # An example batch of 1 would be specialised into the graph, so b >= 2; one row is padded, so the
     # graph takes the masked path the tagger's padded batches need.
@@ -97,18 +125,21 @@ for out, (b, t) in packages:
     mask = torch.ones_like(ids)
     mask[1, ids.shape[1] // 2:] = 0
     t0 = time.time()
-    module = Logits(model)
+    name = attention_for(b)
+    module = Logits(model_for(name))
     if int8:
-        if calibrated is None:
+        if name not in calibrated:
             with torch.no_grad():
-                calibrated = quantized(module, ids, mask)
-        module = calibrated
+                calibrated[name] = quantized(module, ids, mask)
+        module = calibrated[name]
     # (The quantized graph is exported as it was calibrated, under no_grad.)
     with torch.no_grad() if int8 else torch.inference_mode():
         ep = torch.export.export(module, (ids, mask), dynamic_shapes=DYNAMIC)
         # Frozen weights let Inductor prepack them; max-autotune picks its C++ micro-GEMMs where they win.
         path = torch._inductor.aoti_compile_and_package(ep, package_path=out, inductor_configs=CONFIGS)
-    compiled.append({"package": path, "example": list(ids.shape), "seconds": round(time.time() - t0, 1)})
+    ran = model_for(name).config._attn_implementation  # what transformers ran, not what was asked
+    compiled.append({"package": path, "example": list(ids.shape), "seconds": round(time.time() - t0, 1),
+                     "attention": {"sdpa_bf16": "sdpa", "math_bf16": "math"}.get(ran, ran)})
 print(json.dumps({
     "torch": torch.__version__,
     "transformers": transformers.__version__,
@@ -116,7 +147,7 @@ print(json.dumps({
     "vec_isa": str(cpu_vec_isa.pick_vec_isa()),
     "arch_flags": cpu_vec_isa.pick_vec_isa().build_arch_flags(),
     "inductor_configs": CONFIGS,
-    # What transformers really runs the attention with, not what was asked for.
-    "attention": "bfloat16" if model.config._attn_implementation == "sdpa_bf16" else dtype.replace("int8", "float32"),
+    # The dtype attention runs in (each package records its kernel).
+    "attention": "bfloat16" if impl.endswith("_bf16") else dtype.replace("int8", "float32"),
     "packages": compiled,
 }))

@@ -37,6 +37,10 @@ pub struct Package {
     /// Largest |logit difference| from distilner's eager forward at the same precision over the
     /// checked padded rows.
     pub max_abs_diff: f64,
+    /// Its attention kernel: `sdpa` (aten's fused kernel) or `math` (the two products written out
+    /// around the softmax, for Inductor to fuse); older manifests: none recorded (sdpa).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
 }
 
 /// One route: batches up to `up_to_tokens` positions (None: any) run on `engine` (a package's

@@ -147,6 +147,7 @@ pub fn compile(dir: &Path, o: &CompileOptions) -> Result<Manifest> {
             tuned_for: shape,
             compile_seconds: info["packages"][i]["seconds"].as_f64().unwrap_or(f64::NAN),
             max_abs_diff: diff,
+            attention: info["packages"][i]["attention"].as_str().map(String::from),
         });
         loaded.push(c);
     }
