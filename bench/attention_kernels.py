@@ -1,9 +1,10 @@
 """Issue 13, session 34: attention alone at the shapes NER batches have (12 heads of 32, 1–40 positions,
 a padding mask), bf16, 2 threads: aten's CPU flash-attention kernel (what SDPA picks) against SDPA's math
 backend and against the two products written out around an fp32 softmax (aoti_compile.py's
-`bfloat16-math`; and a variant whose scores come out of an fp32 product, not rounded to bf16). The flash kernel's bf16 products go through MKL (perf: mkl_gemm_bf16bf16f32, on AMD its
-generic path with an fp32 sgemm); the written-out ones through aten's bmm. µs per call, median of 7 runs
-of N calls. usage: .venv/bin/python bench/attention_kernels.py"""
+`bfloat16-math`), with bf16 scores and with scores from an fp32 product. The flash kernel's bf16 products
+go through MKL (perf: mkl_gemm_bf16bf16f32, on AMD its generic path with an fp32 sgemm); the written-out
+ones through aten's matmul. µs per call, median of 7 runs of N calls, and each one's largest error against
+fp32 SDPA. usage: .venv/bin/python bench/attention_kernels.py"""
 import statistics, time
 
 import torch

@@ -1,10 +1,10 @@
-"""Issue 13, session 34: int8 packages with attention written out as two bf16 batched GEMMs around an
-fp32 softmax (aoti_compile.py's ATTENTION `bfloat16-math`), against aten's fused SDPA kernel in bf16
+"""Issue 13, session 34: int8 packages with attention written out as two batched GEMMs around an fp32
+softmax (aoti_compile.py's ATTENTION `bfloat16-math`), against aten's fused SDPA kernel in bf16
 (`bfloat16-sdpa`; what `compile` built before session 34 where the CPU has native bf16 — in this
-session's logs, made before the per-package choice, it is named `bfloat16`). Both compiled here from the same calibration
-(the first 512 sentences of eng.train, as `compile` takes them), for the 32x40 shape (or SHAPE); checked against
-the fp32 model on padded test batches; then timed in one process, passes alternating, median of REPS,
-whole test split sorted by length, forward + argmax, 2 threads.
+session's logs, made before the per-package choice, it is named `bfloat16`). Both compiled here from
+the same calibration (the first 512 sentences of eng.train, as `compile` takes them), for the 32x40
+shape (or SHAPE); checked against the fp32 model on padded test batches; then timed in one process,
+passes alternating, median of REPS, whole test split sorted by length, forward + argmax, 2 threads.
 usage: .venv/bin/python bench/int8_attention_math.py RUN_DIR WORK_DIR [BATCH ...]"""
 import json, os, statistics, subprocess, sys, time
 

@@ -61,12 +61,15 @@ if int8 and attention.startswith("bfloat16"):
     impl = {"bfloat16-sdpa": "sdpa_bf16", "bfloat16-math": "math_bf16"}.get(attention, "sdpa_bf16")
 
 
+WRITTEN_OUT_ROWS = 8
+
+
 def attention_for(b):
-    """The attention kernel of a package tuned for b rows. Written out from 8 rows: aten's fused
-    kernel runs its bf16 products through MKL, on AMD its generic path, and the package tuned for
-    32 rows was 18% (teacher) and 15% (student) faster at batch 32 with them written out; at batch 1
-    the fused kernel was 5% faster (bench/RESULTS.md, session 34)."""
-    return "math_bf16" if impl == "sdpa_bf16" and attention == "bfloat16" and b >= 8 else impl
+    """The attention kernel of a package tuned for b rows. Written out from WRITTEN_OUT_ROWS: aten's
+    fused kernel runs its bf16 products through MKL, on AMD its generic path, and the packages tuned
+    for 32 rows were 20-25% (teacher) and 19% (student) faster at batch 8 and 32 with them written
+    out; at batch 1 the fused kernel was 5% faster (bench/RESULTS.md, session 34)."""
+    return "math_bf16" if int8 and attention == "bfloat16" and b >= WRITTEN_OUT_ROWS else impl
 
 
 models = {}
@@ -77,6 +80,7 @@ def model_for(name):
         models[name] = AutoModelForTokenClassification.from_pretrained(
             run, dtype=torch.float32 if int8 else getattr(torch, dtype), attn_implementation=name).eval()
     return models[name]
+
 
 class Logits(torch.nn.Module):
     def __init__(self, m):
