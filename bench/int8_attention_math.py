@@ -5,7 +5,9 @@ session's logs, made before the per-package choice, it is named `bfloat16`). Bot
 the same calibration (the first 512 sentences of eng.train, as `compile` takes them), for the 32x40
 shape (or SHAPE); checked against the fp32 model on padded test batches; then timed in one process,
 passes alternating, median of REPS, whole test split sorted by length, forward + argmax, 2 threads.
-usage: .venv/bin/python bench/int8_attention_math.py RUN_DIR WORK_DIR [BATCH ...]"""
+Session 35: DTYPE=bfloat16 does the same for bf16 packages (the whole model in bf16; the written-out
+kernel's scores from bf16 queries and keys, in fp32).
+usage: [DTYPE=int8|bfloat16] .venv/bin/python bench/int8_attention_math.py RUN_DIR WORK_DIR [BATCH ...]"""
 import json, os, statistics, subprocess, sys, time
 
 import torch
@@ -18,6 +20,7 @@ from infer_reference import read_words  # the PyTorch baseline's own CoNLL reade
 torch.set_num_threads(2)
 run, work = sys.argv[1], sys.argv[2]
 sizes = [int(b) for b in sys.argv[3:]] or [8, 32]
+DTYPE = os.environ.get("DTYPE", "int8")
 os.makedirs(work, exist_ok=True)
 tok = AutoTokenizer.from_pretrained(run)
 
@@ -45,8 +48,8 @@ save_file(named, calib)
 script = "crates/distilner/src/export/compiled/aoti_compile.py"
 packages = {}
 for att in ["bfloat16-sdpa", "bfloat16-math"]:
-    out = os.path.join(work, f"int8-{att}.pt2")
-    r = subprocess.run([sys.executable, script, run, "1024", "512", "1", "2", "int8", att, calib, f"{out}:{os.environ.get('SHAPE', '32x40')}"],
+    out = os.path.join(work, f"{DTYPE}-{att}.pt2")
+    r = subprocess.run([sys.executable, script, run, "1024", "512", "1", "2", DTYPE, att, calib, f"{out}:{os.environ.get('SHAPE', '32x40')}"],
                        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
     if r.returncode:
         sys.exit(r.stderr[-3000:])

@@ -7,7 +7,7 @@ packages that libtorch's C++ loader runs without Python, one per example shape: 
 its GEMMs for the example's row count, so a package tuned for batch-1 rows loses at batch 32 and
 the other way round. Prints one JSON line with what it used.
 usage: python aoti_compile.py RUN_DIR MAX_BATCH MAX_LEN AUTOTUNE(0|1) THREADS DTYPE(float32|bfloat16|int8)
-       ATTENTION(int8's attention: float32 | bfloat16, its kernel chosen per package by attention_for |
+       ATTENTION(float32 | bfloat16 (bf16's own, or int8's), its kernel chosen per package by attention_for |
        bfloat16-sdpa | bfloat16-math) CALIBRATION(.safetensors of ids.N/mask.N batches, or -)
        OUT.pt2:BxT [OUT.pt2:BxT ...]
 """
@@ -27,11 +27,11 @@ torch.set_num_threads(threads)
 # (LayerNorm, softmax) in fp32 inside its kernels.
 int8 = dtype == "int8"
 impl = "sdpa"
-if int8 and attention.startswith("bfloat16"):
-    # int8 with attention in bf16, as distilner's eager int8 runs it where the CPU has native bf16;
-    # the context goes back to fp32 for the output projection's quantization. A custom attention
-    # gets no mask from transformers unless a mask function is registered under its name too
-    # (without it padded keys were attended to: session 17's failure).
+if attention.startswith("bfloat16"):
+    # Attention in bf16: bf16's own, or int8's, as distilner's eager int8 runs it where the CPU has
+    # native bf16 (the context goes back to fp32 for the output projection's quantization). A
+    # custom attention gets no mask from transformers unless a mask function is registered under
+    # its name too (without it padded keys were attended to: session 17's failure).
     from transformers import AttentionInterface
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
     from transformers.masking_utils import AttentionMaskInterface, eager_mask, sdpa_mask
@@ -44,11 +44,12 @@ if int8 and attention.startswith("bfloat16"):
         return out.to(q.dtype), weights
 
     def math_bf16(module, q, k, v, mask, scaling=None, dropout=0.0, **kw):
-        """The two products written out around an fp32 softmax, for Inductor to fuse: the scores
-        from fp32 queries and keys (rounded to bf16 they moved the teacher's logits past the
-        package check's tolerance), the probabilities times the values in bf16."""
+        """The two products written out around an fp32 softmax, for Inductor to fuse, the
+        probabilities times the values in bf16. The scores in fp32, from queries and keys in the
+        model's dtype: int8's fp32 ones (rounded to bf16 they moved the teacher's logits past the
+        package check's tolerance) or bf16's own, as distilner's eager bf16 computes them."""
         scaling = q.size(-1) ** -0.5 if scaling is None else scaling
-        s = torch.matmul(q, k.transpose(2, 3)) * scaling
+        s = torch.matmul(q, k.transpose(2, 3)).float() * scaling
         if mask is not None:
             s = s + mask
         out = torch.matmul(s.softmax(-1).to(bf), v.to(bf)).transpose(1, 2).contiguous()
@@ -65,11 +66,13 @@ WRITTEN_OUT_ROWS = 8
 
 
 def attention_for(b):
-    """The attention kernel of a package tuned for b rows. Written out from WRITTEN_OUT_ROWS: aten's
-    fused kernel runs its bf16 products through MKL, on AMD its generic path, and the packages tuned
-    for 32 rows were 20-25% (teacher) and 19% (student) faster at batch 8 and 32 with them written
-    out; at batch 1 the fused kernel was 5% faster (bench/RESULTS.md, session 34)."""
-    return "math_bf16" if int8 and attention == "bfloat16" and b >= WRITTEN_OUT_ROWS else impl
+    """The attention kernel of a package tuned for b rows, where attention runs in bf16 (ATTENTION
+    `bfloat16`: int8's where the CPU has native bf16, and bf16's own). Written out from
+    WRITTEN_OUT_ROWS: aten's fused kernel runs its bf16 products through MKL, on AMD its generic
+    path; int8 packages tuned for 32 rows were 20-25% (teacher) and 19% (student) faster at batch 8
+    and 32 with them written out, and at batch 1 the fused kernel was 5% faster (bench/RESULTS.md,
+    session 34); bf16 packages: session 35."""
+    return "math_bf16" if attention == "bfloat16" and b >= WRITTEN_OUT_ROWS else impl
 
 
 models = {}
