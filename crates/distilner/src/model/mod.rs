@@ -1,6 +1,7 @@
 //! Model stage: BERT and DistilBERT token classifiers on libtorch with HF parameter names, HF
 //! directory load/save, hub ids, and the BERT → DistilBERT student builder.
 pub mod aoti;
+pub mod attention;
 pub mod bert;
 pub mod checkpoint;
 pub mod classifier;
