@@ -1,7 +1,7 @@
 //! The building blocks BERT and DistilBERT share: embeddings and the post-LayerNorm transformer
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
-use super::attention::{AttentionKernel, WRITTEN_OUT_ROWS};
+use super::attention::AttentionKernel;
 use super::dropout::dropout;
 use super::int8::{Int8Error, Int8Linear};
 use super::precision::{layer_norm as norm, Precision};
@@ -287,6 +287,7 @@ impl TransformerLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::attention::WRITTEN_OUT_ROWS;
     use tch::Device;
 
     fn sdpa(q: &Tensor, mask: Option<&Tensor>) -> Tensor {
