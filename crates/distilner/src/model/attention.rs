@@ -43,8 +43,7 @@ impl AttentionKernel {
                 Tensor::scaled_dot_product_attention(q, k, v, mask, 0.0, false, None::<f64>, false)
             }
             AttentionKernel::WrittenOut => {
-                let dh = q.size()[3] as f64;
-                let scores = q.matmul(&k.transpose(-1, -2)).to_kind(Kind::Float) / dh.sqrt();
+                let scores = scaled_scores(q, k);
                 let scores = match mask {
                     Some(m) => scores + m,
                     None => scores,
@@ -53,6 +52,13 @@ impl AttentionKernel {
             }
         }
     }
+}
+
+/// q kᵀ / √d in fp32 (the product itself in `q`'s kind): the written-out kernel's scores, and
+/// training's explicit attention's (the one with attention dropout).
+pub fn scaled_scores(q: &Tensor, k: &Tensor) -> Tensor {
+    let dh = q.size()[3] as f64;
+    q.matmul(&k.transpose(-1, -2)).to_kind(Kind::Float) / dh.sqrt()
 }
 
 #[cfg(test)]

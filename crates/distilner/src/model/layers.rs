@@ -1,7 +1,7 @@
 //! The building blocks BERT and DistilBERT share: embeddings and the post-LayerNorm transformer
 //! block. Only parameter names (and one dropout) differ between the families; `LayerNames` holds them
 //! so every variable is created under the exact HF checkpoint name.
-use super::attention::AttentionKernel;
+use super::attention::{scaled_scores, AttentionKernel};
 use super::dropout::dropout;
 use super::int8::{Int8Error, Int8Linear};
 use super::precision::{layer_norm as norm, Precision};
@@ -250,7 +250,7 @@ impl TransformerLayer {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
             // by examples/attn_profile.rs). Scores and softmax in fp32.
-            let scores = q.matmul(&k.transpose(-1, -2)).to_kind(Kind::Float) / (dh as f64).sqrt();
+            let scores = scaled_scores(&q, &k);
             // Training's mask is always `attention_mask`'s boolean one.
             let scores = match mask {
                 Some(m) => scores.masked_fill(&m.logical_not(), f32::MIN as f64),
