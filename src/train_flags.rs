@@ -28,6 +28,10 @@ pub struct TrainFlags {
     pub warmup_ratio: Option<f64>,
     #[arg(long)]
     pub weight_decay: Option<f64>,
+    /// Layer-wise learning-rate decay in (0, 1]: encoder layer i of L trains at decay^(L-i) times
+    /// the rate, the embeddings one step lower, the head at the full rate [default: 1, off].
+    #[arg(long)]
+    pub layer_lr_decay: Option<f64>,
     /// Stop after N epochs without dev F1 gain.
     #[arg(long)]
     pub patience: Option<usize>,
@@ -160,7 +164,7 @@ impl TrainFlags {
             ($($f:ident => $field:ident),*) => { $( if let Some(v) = self.$f.clone() { c.$field = v; } )* };
         }
         set!(epochs => epochs, lr => learning_rate, batch_size => batch_size, seed => seed, warmup_ratio => warmup_ratio,
-             weight_decay => weight_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
+             weight_decay => weight_decay, layer_lr_decay => layer_lr_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
              device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
              save_every => save_every, mixed_precision => mixed_precision, context => document_context,
              decoding => decoding, mention_replacement => mention_replacement);

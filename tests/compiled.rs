@@ -560,7 +560,11 @@ fn an_int8_package_runs_int8_inference() {
     // Attention as eager int8 runs it: bf16 where the CPU has native bf16, there through aten's
     // fused kernel in a package for a few rows and written out in one for 8 rows or more.
     let native = distilner::model::precision::native_bf16(Device::Cpu);
-    assert_eq!(b["attention"], if native { "bfloat16" } else { "float32" }, "{b}");
+    assert_eq!(
+        b["attention"],
+        if native { "bfloat16" } else { "float32" },
+        "{b}"
+    );
     assert_eq!(b["packages"][0]["attention"], "sdpa", "{b}");
     assert!(
         b["calibration"]

@@ -453,3 +453,48 @@ fn training_gives_kept_pages_back_every_so_many_steps() {
         "{e}"
     );
 }
+
+/// How far each named weight of `run` moved from the model it started from (largest element).
+fn moved(start: &Path, run: &Path, name: &str) -> f64 {
+    let read = |d: &Path| {
+        tch::Tensor::read_safetensors(d.join("model.safetensors"))
+            .unwrap()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} not in {}", d.display()))
+            .1
+            .to_kind(tch::Kind::Float)
+    };
+    (read(run) - read(start)).abs().max().double_value(&[])
+}
+
+#[test]
+fn layer_lr_decay_moves_the_lower_layers_less_and_the_run_says_so() {
+    let f = fx();
+    let plain = f.ok("finetune", "plain", &["--epochs", "1"]);
+    let decayed = f.ok(
+        "finetune",
+        "decayed",
+        &["--epochs", "1", "--layer-lr-decay", "0.1"],
+    );
+    let start = f.model.path();
+    // The tiny BERT has 2 layers: the embeddings train at 0.1³ of the rate, the head at the full
+    // rate (Adam's steps are about lr each, whatever the gradient's size).
+    let emb = "bert.embeddings.word_embeddings.weight";
+    let (e_plain, e_decayed) = (moved(start, &plain, emb), moved(start, &decayed, emb));
+    assert!(e_decayed < e_plain / 20.0, "{e_decayed} vs {e_plain}");
+    let head = "classifier.weight";
+    let (h_plain, h_decayed) = (moved(start, &plain, head), moved(start, &decayed, head));
+    assert!(h_decayed > h_plain / 3.0, "{h_decayed} vs {h_plain}");
+    let m = read_json(&decayed.join("metrics.json"));
+    assert_eq!(m["config"]["layer_lr_decay"], 0.1);
+    let card = std::fs::read_to_string(decayed.join("README.md")).unwrap();
+    assert!(
+        card.contains("layer-wise learning-rate decay: 0.1"),
+        "{card}"
+    );
+    let plain_card = std::fs::read_to_string(plain.join("README.md")).unwrap();
+    assert!(!plain_card.contains("layer-wise"), "{plain_card}");
+    let (ok, _, e, _) = f.run("finetune", "bad", &["--layer-lr-decay", "1.5"]);
+    assert!(!ok && e.contains("layer_lr_decay must be in (0, 1]"), "{e}");
+}

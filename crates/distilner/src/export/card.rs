@@ -182,6 +182,12 @@ pub fn render(r: &RunReport, curves: bool) -> String {
         "- lr_scheduler_type: linear (warmup ratio {})\n- num_epochs: {}\n- max_grad_norm: {}\n",
         c.warmup_ratio, c.epochs, c.max_grad_norm
     );
+    if c.layer_lr_decay != 1.0 {
+        s += &format!(
+            "- layer-wise learning-rate decay: {} (encoder layer i of L at {}^(L-i) times the rate, embeddings one step lower, head at the full rate)\n",
+            c.layer_lr_decay, c.layer_lr_decay
+        );
+    }
     s += &format!(
         "- mixed_precision_training: {}\n",
         if r.mixed_precision_used {

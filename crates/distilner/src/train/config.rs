@@ -16,6 +16,9 @@ pub struct TrainConfig {
     /// Fraction of all steps spent warming the learning rate up linearly from 0.
     pub warmup_ratio: f64,
     pub max_grad_norm: f64,
+    /// Layer-wise learning-rate decay: encoder layer i of L trains at `layer_lr_decay^(L - i)` times
+    /// the rate, the embeddings one step lower, the head at the full rate (1 = off).
+    pub layer_lr_decay: f64,
     /// Sub-tokens per model input, [CLS]/[SEP] included; longer sentences are windowed.
     pub max_len: usize,
     pub stride: usize,
@@ -65,6 +68,7 @@ impl Default for TrainConfig {
             adam_epsilon: 1e-8,
             warmup_ratio: 0.1,
             max_grad_norm: 1.0,
+            layer_lr_decay: 1.0,
             max_len: 256,
             stride: 64,
             label_all_subtokens: false,
@@ -114,6 +118,9 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.warmup_ratio) {
             return bad("warmup_ratio must be in [0, 1)");
+        }
+        if !(self.layer_lr_decay > 0.0 && self.layer_lr_decay <= 1.0) {
+            return bad("layer_lr_decay must be in (0, 1] (1 = every layer at the full rate)");
         }
         if self.max_len < 8 || self.stride * 2 >= self.max_len {
             return bad("max_len must be at least 8 and stride less than max_len / 2");

@@ -8,6 +8,7 @@ mod epoch;
 pub mod error;
 pub mod faults;
 pub mod finetune;
+pub mod layer_decay;
 pub mod optim;
 pub mod origin;
 pub mod progress;

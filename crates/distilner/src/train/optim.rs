@@ -4,6 +4,8 @@ use tch::{nn::VarStore, Tensor};
 
 pub struct AdamW {
     params: Vec<(String, Tensor, bool)>, // name, variable, decays
+    /// Each parameter's learning-rate multiplier (layer-wise decay; 1 by default).
+    lr_scales: Vec<f64>,
     pub m: Vec<Tensor>,
     pub v: Vec<Tensor>,
     pub step: i64,
@@ -24,12 +26,14 @@ impl AdamW {
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         let m = vars.iter().map(|(_, t)| t.zeros_like()).collect();
         let v = vars.iter().map(|(_, t)| t.zeros_like()).collect();
-        let params = vars
+        let params: Vec<(String, Tensor, bool)> = vars
             .into_iter()
             .map(|(n, t)| (n.clone(), t, decays(&n)))
             .collect();
+        let lr_scales = vec![1.0; params.len()];
         AdamW {
             params,
+            lr_scales,
             m,
             v,
             step: 0,
@@ -38,6 +42,14 @@ impl AdamW {
             eps,
             weight_decay,
         }
+    }
+
+    /// Layer-wise learning-rate decay (`layer_decay::lr_scales`); 1 = every parameter at the
+    /// scheduled rate.
+    pub fn with_layer_decay(mut self, decay: f64) -> Self {
+        let names: Vec<String> = self.names().map(str::to_string).collect();
+        self.lr_scales = super::layer_decay::lr_scales(names.iter().map(String::as_str), decay);
+        self
     }
 
     /// The parameters, in the order of `names`, `m` and `v`.
@@ -84,7 +96,6 @@ impl AdamW {
     fn update(&mut self, grads: &[Tensor], lr: f64, grad_scale: f64) {
         self.step += 1;
         let h = Hyper {
-            lr,
             b1: self.beta1,
             b2: self.beta2,
             eps: self.eps,
@@ -103,6 +114,7 @@ impl AdamW {
                     g = g.to_dense(None, false);
                 }
                 let wd = if *decay { self.weight_decay } else { 0.0 };
+                let lr = lr * self.lr_scales[i];
                 let fusable = [&*p, &g, &self.m[i], &self.v[i]].iter().all(|t| {
                     t.device() == tch::Device::Cpu
                         && t.kind() == tch::Kind::Float
@@ -120,6 +132,7 @@ impl AdamW {
                             v: vp,
                             start,
                             end: (start + CHUNK).min(n),
+                            lr,
                             wd,
                             _keep: g.shallow_clone(),
                         });
@@ -146,7 +159,6 @@ const CHUNK: usize = 1 << 16;
 
 #[derive(Clone, Copy)]
 struct Hyper {
-    lr: f64,
     b1: f64,
     b2: f64,
     eps: f64,
@@ -164,6 +176,8 @@ struct Job {
     v: *mut f32,
     start: usize,
     end: usize,
+    /// This parameter's learning rate (the schedule's times its layer-wise scale).
+    lr: f64,
     wd: f64,
     /// Keeps the gradient tensor alive while its pointer is in use.
     _keep: Tensor,
@@ -172,12 +186,11 @@ unsafe impl Send for Job {}
 unsafe impl Sync for Job {}
 
 fn run_job(j: &Job, h: &Hyper) {
-    let (lr, b1, b2) = (h.lr as f32, h.b1 as f32, h.b2 as f32);
-    let decay = (1.0 - h.lr * j.wd) as f32;
-    let step = (h.lr / h.bc1) as f32;
+    let (b1, b2) = (h.b1 as f32, h.b2 as f32);
+    let decay = (1.0 - j.lr * j.wd) as f32;
+    let step = (j.lr / h.bc1) as f32;
     let inv_bc2 = (1.0 / h.bc2_sqrt) as f32;
     let (eps, scale) = (h.eps as f32, h.scale as f32);
-    let _ = lr;
     // SAFETY: see `Job`; each element range is touched by exactly one job.
     unsafe {
         let n = j.end - j.start;
@@ -247,6 +260,29 @@ mod tests {
         assert!(!decays(
             "distilbert.transformer.layer.0.sa_layer_norm.weight"
         ));
+    }
+
+    #[test]
+    fn layer_decay_scales_each_layers_step() {
+        // Adam's first step moves every element by lr (m/√v = sign g): layer 0 of 1 at lr·0.5,
+        // the embeddings at lr·0.25, the head at lr.
+        let vs = VarStore::new(tch::Device::Cpu);
+        let root = vs.root();
+        let zero = Tensor::from_slice(&[0.0f32]);
+        let e = (&root / "bert" / "embeddings").var_copy("w", &zero);
+        let l0 = (&root / "bert" / "encoder" / "layer" / 0).var_copy("w", &zero);
+        let head = (&root / "classifier").var_copy("w", &zero);
+        let mut opt = AdamW::new(&vs, 0.9, 0.999, 1e-8, 0.0).with_layer_decay(0.5);
+        let loss = (&e + &l0 + &head).sum(tch::Kind::Float);
+        let grads = opt.grads(&loss);
+        opt.clip_and_step(&grads, 0.1, 0.0);
+        let moved: Vec<f64> = [&e, &l0, &head]
+            .iter()
+            .map(|t| -t.double_value(&[0]))
+            .collect();
+        for (got, want) in moved.iter().zip([0.025, 0.05, 0.1]) {
+            assert!((got - want).abs() < 1e-6, "{moved:?}");
+        }
     }
 
     #[test]

@@ -104,7 +104,8 @@ pub fn train(mut job: TrainJob) -> Result<TrainOutcome> {
         job.cfg.adam_beta2,
         job.cfg.adam_epsilon,
         job.cfg.weight_decay,
-    );
+    )
+    .with_layer_decay(job.cfg.layer_lr_decay);
     let fp = fingerprint(&job);
     let parallel = parallel(&job, &fp)?;
     let st = start_state(&mut job, &mut opt, fp)?;
