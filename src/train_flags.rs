@@ -32,6 +32,10 @@ pub struct TrainFlags {
     /// the rate, the embeddings one step lower, the head at the full rate [default: 1, off].
     #[arg(long)]
     pub layer_lr_decay: Option<f64>,
+    /// Exponential moving average of the weights in [0, 1): the average is scored on dev and kept
+    /// (0.999 averages over about the last 1,000 steps) [default: 0, off].
+    #[arg(long)]
+    pub ema_decay: Option<f64>,
     /// Stop after N epochs without dev F1 gain.
     #[arg(long)]
     pub patience: Option<usize>,
@@ -164,7 +168,7 @@ impl TrainFlags {
             ($($f:ident => $field:ident),*) => { $( if let Some(v) = self.$f.clone() { c.$field = v; } )* };
         }
         set!(epochs => epochs, lr => learning_rate, batch_size => batch_size, seed => seed, warmup_ratio => warmup_ratio,
-             weight_decay => weight_decay, layer_lr_decay => layer_lr_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
+             weight_decay => weight_decay, layer_lr_decay => layer_lr_decay, ema_decay => ema_decay, patience => early_stopping_patience, max_len => max_len, threads => threads,
              device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
              save_every => save_every, mixed_precision => mixed_precision, context => document_context,
              decoding => decoding, mention_replacement => mention_replacement);

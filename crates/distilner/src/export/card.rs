@@ -182,6 +182,12 @@ pub fn render(r: &RunReport, curves: bool) -> String {
         "- lr_scheduler_type: linear (warmup ratio {})\n- num_epochs: {}\n- max_grad_norm: {}\n",
         c.warmup_ratio, c.epochs, c.max_grad_norm
     );
+    if c.ema_decay > 0.0 {
+        s += &format!(
+            "- weight averaging: the exponential moving average of the weights (decay {}) is what was scored on dev and kept\n",
+            c.ema_decay
+        );
+    }
     if c.layer_lr_decay != 1.0 {
         s += &format!(
             "- layer-wise learning-rate decay: {} (encoder layer i of L at {}^(L-i) times the rate, embeddings one step lower, head at the full rate)\n",

@@ -19,6 +19,10 @@ pub struct TrainConfig {
     /// Layer-wise learning-rate decay: encoder layer i of L trains at `layer_lr_decay^(L - i)` times
     /// the rate, the embeddings one step lower, the head at the full rate (1 = off).
     pub layer_lr_decay: f64,
+    /// Exponential moving average of the weights (Polyak averaging): each step the average moves
+    /// `1 - ema_decay` of the way to the weights, and the average is what is scored on dev and
+    /// kept (0 = off; 0.999 averages over about the last 1,000 steps).
+    pub ema_decay: f64,
     /// Sub-tokens per model input, [CLS]/[SEP] included; longer sentences are windowed.
     pub max_len: usize,
     pub stride: usize,
@@ -69,6 +73,7 @@ impl Default for TrainConfig {
             warmup_ratio: 0.1,
             max_grad_norm: 1.0,
             layer_lr_decay: 1.0,
+            ema_decay: 0.0,
             max_len: 256,
             stride: 64,
             label_all_subtokens: false,
@@ -121,6 +126,9 @@ impl TrainConfig {
         }
         if !(self.layer_lr_decay > 0.0 && self.layer_lr_decay <= 1.0) {
             return bad("layer_lr_decay must be in (0, 1] (1 = every layer at the full rate)");
+        }
+        if !(0.0..1.0).contains(&self.ema_decay) {
+            return bad("ema_decay must be in [0, 1) (0 = off)");
         }
         if self.max_len < 8 || self.stride * 2 >= self.max_len {
             return bad("max_len must be at least 8 and stride less than max_len / 2");

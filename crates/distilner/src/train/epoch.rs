@@ -290,9 +290,22 @@ impl<'a> Loop<'a> {
         }
     }
 
-    /// The epoch into the history; its weights as the run's model when its dev F1 is the best so far;
-    /// the state and metrics log saved for a resume.
+    /// With weight averaging, the model holds the average from here to `keep`: it is scored, and
+    /// kept when best.
+    pub(super) fn use_average(&mut self) {
+        self.opt.swap_ema();
+    }
+
+    /// The epoch into the history; its weights (the average, with weight averaging) as the run's
+    /// model when its dev F1 is the best so far; the state and metrics log saved for a resume.
     pub(super) fn keep(&mut self, log: EpochLog) -> Result<()> {
+        let result = self.keep_scored(log);
+        self.opt.swap_ema(); // training goes on from the model's own weights, saved as such
+        result?;
+        self.save_state()
+    }
+
+    fn keep_scored(&mut self, log: EpochLog) -> Result<()> {
         let (job, st) = (&self.job, &mut self.st);
         st.history.push(log.clone());
         if log.f1 > st.best_f1 {
@@ -305,6 +318,11 @@ impl<'a> Loop<'a> {
         } else {
             st.bad_epochs += 1;
         }
+        Ok(())
+    }
+
+    fn save_state(&mut self) -> Result<()> {
+        let (job, st) = (&self.job, &mut self.st);
         crate::util::release_free_memory();
         st.epoch += 1;
         st.batch_in_epoch = 0;

@@ -1,5 +1,6 @@
 //! AdamW (decoupled weight decay, none on biases and LayerNorm weights), linear warmup then linear
-//! decay, global-norm gradient clipping. Written on tensors so its state can be saved and resumed.
+//! decay, global-norm gradient clipping, and optionally an exponential moving average of the
+//! weights updated in the same pass. Written on tensors so its state can be saved and resumed.
 use tch::{nn::VarStore, Tensor};
 
 pub struct AdamW {
@@ -8,6 +9,9 @@ pub struct AdamW {
     lr_scales: Vec<f64>,
     pub m: Vec<Tensor>,
     pub v: Vec<Tensor>,
+    /// The weights' exponential moving average (Polyak averaging), one per parameter; empty when off.
+    pub ema: Vec<Tensor>,
+    ema_decay: f64,
     pub step: i64,
     beta1: f64,
     beta2: f64,
@@ -36,6 +40,8 @@ impl AdamW {
             lr_scales,
             m,
             v,
+            ema: Vec::new(),
+            ema_decay: 0.0,
             step: 0,
             beta1,
             beta2,
@@ -50,6 +56,28 @@ impl AdamW {
         let names: Vec<String> = self.names().map(str::to_string).collect();
         self.lr_scales = super::layer_decay::lr_scales(names.iter().map(String::as_str), decay);
         self
+    }
+
+    /// Keep an exponential moving average of the weights (`decay` in (0, 1); 0 = off). Early steps
+    /// average over fewer steps, `min(decay, (1 + t) / (10 + t))`, so the start's weights fade fast.
+    pub fn with_ema(mut self, decay: f64) -> Self {
+        if decay > 0.0 {
+            self.ema = tch::no_grad(|| self.params().map(|p| p.detach().copy()).collect());
+            self.ema_decay = decay;
+        }
+        self
+    }
+
+    /// Exchanges the weights with their moving average (no-op without one): once to score and
+    /// save the average, once more to train on from the model's own weights.
+    pub fn swap_ema(&mut self) {
+        tch::no_grad(|| {
+            for ((_, p, _), e) in self.params.iter_mut().zip(&mut self.ema) {
+                let own = p.copy();
+                p.copy_(e);
+                e.copy_(&own);
+            }
+        });
     }
 
     /// The parameters, in the order of `names`, `m` and `v`.
@@ -103,11 +131,20 @@ impl AdamW {
             bc2_sqrt: (1.0 - self.beta2.powi(self.step as i32)).sqrt(),
             scale: grad_scale,
         };
+        let ema_rate = if self.ema.is_empty() {
+            0.0
+        } else {
+            let t = self.step as f64;
+            1.0 - self.ema_decay.min((1.0 + t) / (10.0 + t))
+        };
         let mut jobs: Vec<Job> = Vec::new();
         tch::no_grad(|| {
             for (i, (_, p, decay)) in self.params.iter_mut().enumerate() {
                 let mut g = grads[i].shallow_clone();
                 if !g.defined() {
+                    if let Some(e) = self.ema.get_mut(i) {
+                        let _ = e.lerp_(&*p, ema_rate);
+                    }
                     continue;
                 }
                 if g.is_sparse() {
@@ -115,11 +152,15 @@ impl AdamW {
                 }
                 let wd = if *decay { self.weight_decay } else { 0.0 };
                 let lr = lr * self.lr_scales[i];
-                let fusable = [&*p, &g, &self.m[i], &self.v[i]].iter().all(|t| {
-                    t.device() == tch::Device::Cpu
-                        && t.kind() == tch::Kind::Float
-                        && t.is_contiguous()
-                });
+                let e = self.ema.get(i);
+                let fusable = [&*p, &g, &self.m[i], &self.v[i]]
+                    .into_iter()
+                    .chain(e)
+                    .all(|t| {
+                        t.device() == tch::Device::Cpu
+                            && t.kind() == tch::Kind::Float
+                            && t.is_contiguous()
+                    });
                 if fusable {
                     let n = p.numel();
                     let ptr = |t: &Tensor| t.data_ptr() as *mut f32;
@@ -130,6 +171,8 @@ impl AdamW {
                             g: gp,
                             m: mp,
                             v: vp,
+                            e: e.map_or(std::ptr::null_mut(), ptr),
+                            ema_rate: ema_rate as f32,
                             start,
                             end: (start + CHUNK).min(n),
                             lr,
@@ -148,6 +191,9 @@ impl AdamW {
                         .addcmul_(&g2, &(&g2 * (1.0 - h.b2)));
                     let denom = (self.v[i].sqrt() / h.bc2_sqrt) + h.eps;
                     let _ = p.addcdiv_(&(&self.m[i] * (-lr / h.bc1)), &denom);
+                    if let Some(e) = self.ema.get_mut(i) {
+                        let _ = e.lerp_(&*p, ema_rate);
+                    }
                 }
             }
         });
@@ -174,6 +220,9 @@ struct Job {
     g: *mut f32,
     m: *mut f32,
     v: *mut f32,
+    /// The moving average's elements (null without one) and how far it moves toward the weights.
+    e: *mut f32,
+    ema_rate: f32,
     start: usize,
     end: usize,
     /// This parameter's learning rate (the schedule's times its layer-wise scale).
@@ -205,6 +254,13 @@ fn run_job(j: &Job, h: &Hyper) {
             m[i] = mi;
             v[i] = vi;
             p[i] = p[i] * decay - step * mi / (vi.sqrt() * inv_bc2 + eps);
+        }
+        if !j.e.is_null() {
+            // While this slice of the weights is still in cache.
+            let e = std::slice::from_raw_parts_mut(j.e.add(j.start), n);
+            for i in 0..n {
+                e[i] += j.ema_rate * (p[i] - e[i]);
+            }
         }
     }
 }
@@ -283,6 +339,33 @@ mod tests {
         for (got, want) in moved.iter().zip([0.025, 0.05, 0.1]) {
             assert!((got - want).abs() < 1e-6, "{moved:?}");
         }
+    }
+
+    #[test]
+    fn ema_follows_the_weights_and_swaps_with_them() {
+        // Constant gradient: Adam moves p by -0.1 each step. The average moves 1 - min(0.5,
+        // (1+t)/(10+t)) of the way: 9/11 at step 1, 3/4 at step 2.
+        let vs = VarStore::new(tch::Device::Cpu);
+        let p = vs.root().var_copy("w", &Tensor::from_slice(&[0.0f32]));
+        let mut opt = AdamW::new(&vs, 0.9, 0.999, 1e-8, 0.0).with_ema(0.5);
+        for _ in 0..2 {
+            let grads = opt.grads(&p.sum(tch::Kind::Float));
+            opt.clip_and_step(&grads, 0.1, 0.0);
+        }
+        let e1 = -0.1 * 9.0 / 11.0;
+        let e2 = e1 + 0.75 * (-0.2 - e1);
+        let (w, e) = (p.double_value(&[0]), opt.ema[0].double_value(&[0]));
+        assert!(
+            (w + 0.2).abs() < 1e-5 && (e - e2).abs() < 1e-5,
+            "{w} {e} {e2}"
+        );
+        opt.swap_ema();
+        assert!((p.double_value(&[0]) - e2).abs() < 1e-5);
+        assert!((opt.ema[0].double_value(&[0]) + 0.2).abs() < 1e-5);
+        // Without an average, swapping does nothing.
+        let mut plain = AdamW::new(&vs, 0.9, 0.999, 1e-8, 0.0);
+        plain.swap_ema();
+        assert!((p.double_value(&[0]) - e2).abs() < 1e-5 && plain.ema.is_empty());
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub(crate) fn save(run: &Path, model: &TokenClassifier, opt: &AdamW, st: &LoopSt
         named.push((format!("model.{n}"), vars[n].shallow_clone()));
         named.push((format!("adam_m.{n}"), opt.m[i].shallow_clone()));
         named.push((format!("adam_v.{n}"), opt.v[i].shallow_clone()));
+        if let Some(e) = opt.ema.get(i) {
+            named.push((format!("ema.{n}"), e.shallow_clone()));
+        }
     }
     let meta = HashMap::from([
         ("loop_state".to_string(), serde_json::to_string(st)?),
@@ -92,6 +95,9 @@ pub(crate) fn load(
             v.copy_(src);
             opt.m[i].copy_(get(format!("adam_m.{n}"))?);
             opt.v[i].copy_(get(format!("adam_v.{n}"))?);
+            if let Some(e) = opt.ema.get_mut(i) {
+                e.copy_(get(format!("ema.{n}"))?);
+            }
         }
         Ok(())
     })?;

@@ -105,7 +105,8 @@ pub fn train(mut job: TrainJob) -> Result<TrainOutcome> {
         job.cfg.adam_epsilon,
         job.cfg.weight_decay,
     )
-    .with_layer_decay(job.cfg.layer_lr_decay);
+    .with_layer_decay(job.cfg.layer_lr_decay)
+    .with_ema(job.cfg.ema_decay);
     let fp = fingerprint(&job);
     let parallel = parallel(&job, &fp)?;
     let st = start_state(&mut job, &mut opt, fp)?;
@@ -114,6 +115,7 @@ pub fn train(mut job: TrainJob) -> Result<TrainOutcome> {
     let mut stopped_early = false;
     while l.st.epoch < l.job.cfg.epochs {
         l.epoch()?;
+        l.use_average(); // `keep` goes back to the model's own weights
         let log = l.score()?;
         l.report(&log);
         l.keep(log)?;
@@ -237,6 +239,7 @@ fn share_start<'a>(
     let mut all: Vec<Tensor> = opt.params().map(|p| p.shallow_clone()).collect();
     all.extend(opt.m.iter().map(|t| t.shallow_clone()));
     all.extend(opt.v.iter().map(|t| t.shallow_clone()));
+    all.extend(opt.ema.iter().map(|t| t.shallow_clone()));
     broadcast_tensors(d, &all)?;
     let shared = d.broadcast_json(if d.is_main() {
         serde_json::to_value((&st, opt.step))?
