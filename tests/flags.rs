@@ -520,7 +520,7 @@ fn ema_decay_keeps_the_weight_average_and_resumes_to_the_same_model() {
     };
     assert_eq!(diff(&kept[n], &state[&format!("ema.{n}")]), 0.0);
     let own = diff(&kept[n], &state[&format!("model.{n}")]);
-    assert!(own > 1e-5, "{own}"); // 5.5e-5 with 15 steps, the last ones at a small rate
+    assert!(own > 1e-4, "{own}"); // 3.4e-4 here
     let m = read_json(&avg.join("metrics.json"));
     assert_eq!(m["config"]["ema_decay"], 0.9);
     let card = std::fs::read_to_string(avg.join("README.md")).unwrap();
