@@ -580,4 +580,42 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         let c = read_json(&out.join(run).join("precision.json"));
         assert!(c["measured"].as_array().unwrap().len() >= 2, "{c}");
     }
+    // A config file sets both models' rates (here the library's 2e-4, no layer-wise decay).
+    let rates = |run: &Path| {
+        let c = &read_json(&run.join("metrics.json"))["config"];
+        (c["learning_rate"].as_f64(), c["layer_lr_decay"].as_f64())
+    };
+    for run in ["teacher", "student"] {
+        assert_eq!(rates(&out.join(run)), (Some(2e-4), Some(1.0)), "{run}");
+    }
+    // Without one, the teacher takes the main job's own rate and decay, the student its flags'.
+    let plain = f.work.path().join("plain");
+    let (ok, o, e) = distilner(&[
+        "run",
+        "--model",
+        &f.model,
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        plain.to_str().unwrap(),
+        "--student-layers",
+        "0",
+        "--epochs",
+        "1",
+        "--student-epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+        "--student-lr",
+        "1e-4",
+    ]);
+    assert!(ok, "{o}\n{e}");
+    assert_eq!(rates(&plain.join("teacher")), (Some(3e-4), Some(0.8)));
+    assert_eq!(rates(&plain.join("student")), (Some(1e-4), Some(1.0)));
 }
