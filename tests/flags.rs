@@ -530,34 +530,13 @@ fn ema_decay_keeps_the_weight_average_and_resumes_to_the_same_model() {
     );
     // Killed mid-epoch 2 and resumed: the average comes back with the state.
     let full = f.ok("finetune", "full", &["--epochs", "2", "--ema-decay", "0.9"]);
-    let (ok, _, _, killed) = f.run(
-        "finetune",
-        "killed",
-        &[
-            "--epochs",
-            "2",
-            "--ema-decay",
-            "0.9",
-            "--save-every",
-            "4",
-            "--exit-after-step",
-            "22",
-        ],
-    );
+    let killed_run = |last: &[&str]| {
+        let common = ["--epochs", "2", "--ema-decay", "0.9", "--save-every", "4"];
+        f.run("finetune", "killed", &[&common[..], last].concat())
+    };
+    let (ok, _, _, killed) = killed_run(&["--exit-after-step", "22"]);
     assert!(!ok);
-    let (ok, _, e, _) = f.run(
-        "finetune",
-        "killed",
-        &[
-            "--epochs",
-            "2",
-            "--ema-decay",
-            "0.9",
-            "--save-every",
-            "4",
-            "--resume",
-        ],
-    );
+    let (ok, _, e, _) = killed_run(&["--resume"]);
     assert!(ok && e.contains("resuming"), "{e}");
     // The final state's average, bit for bit (the kept model may be epoch 1's, saved before the
     // kill).

@@ -525,25 +525,22 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         a.extend_from_slice(extra);
         distilner(&a)
     };
-    let (ok, stdout, err) = main_job(
-        &out,
-        &[
-            "--student-layers",
-            "0,1",
-            "--epochs",
-            "1",
-            "--student-epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--min-teacher-f1",
-            "0",
-            "--threads",
-            "1",
-            "--device",
-            "cpu",
-        ],
-    );
+    // One epoch each, tiny batches, one thread.
+    let tiny = [
+        "--epochs",
+        "1",
+        "--student-epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--min-teacher-f1",
+        "0",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+    ];
+    let (ok, stdout, err) = main_job(&out, &[&["--student-layers", "0,1"][..], &tiny].concat());
     assert!(ok, "{stdout}\n{err}");
     assert!(
         stdout.contains("| teacher | 2 |") && stdout.contains("| student | 2 |"),
@@ -590,7 +587,7 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
     }
     // Without one, the teacher takes the main job's own rate and decay, the student its flags'.
     let plain = f.work.path().join("plain");
-    let (ok, o, e) = distilner(&[
+    let head = [
         "run",
         "--model",
         &f.model,
@@ -600,21 +597,10 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         plain.to_str().unwrap(),
         "--student-layers",
         "0",
-        "--epochs",
-        "1",
-        "--student-epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--min-teacher-f1",
-        "0",
-        "--threads",
-        "1",
-        "--device",
-        "cpu",
         "--student-lr",
         "1e-4",
-    ]);
+    ];
+    let (ok, o, e) = distilner(&[&head[..], &tiny].concat());
     assert!(ok, "{o}\n{e}");
     assert_eq!(rates(&plain.join("teacher")), (Some(3e-4), Some(0.8)));
     assert_eq!(rates(&plain.join("student")), (Some(1e-4), Some(1.0)));
