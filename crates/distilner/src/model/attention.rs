@@ -62,11 +62,12 @@ pub fn scaled_scores(q: &Tensor, k: &Tensor) -> Tensor {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::layers::attention_mask;
 
-    fn sdpa(q: &Tensor, mask: Option<&Tensor>) -> Tensor {
+    /// Self-attention of `q` through libtorch's fused kernel, the reference the tests compare with.
+    pub(crate) fn sdpa(q: &Tensor, mask: Option<&Tensor>) -> Tensor {
         Tensor::scaled_dot_product_attention(q, q, q, mask, 0.0, false, None::<f64>, false)
     }
 

@@ -287,12 +287,9 @@ impl TransformerLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::attention::tests::sdpa;
     use crate::model::attention::WRITTEN_OUT_ROWS;
     use tch::Device;
-
-    fn sdpa(q: &Tensor, mask: Option<&Tensor>) -> Tensor {
-        Tensor::scaled_dot_product_attention(q, q, q, mask, 0.0, false, None::<f64>, false)
-    }
 
     /// Inference drops the mask of an unpadded batch and hands SDPA a padded batch's mask in the
     /// form it would build itself: attention comes out as with the boolean mask training uses.

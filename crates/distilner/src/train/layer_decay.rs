@@ -26,13 +26,16 @@ fn layer_index(name: &str) -> Option<usize> {
 }
 
 /// The learning-rate multiplier of each named parameter (1 everywhere when `decay` is 1).
-pub fn lr_scales<'a>(names: impl Iterator<Item = &'a str> + Clone, decay: f64) -> Vec<f64> {
+pub fn lr_scales(names: &[&str], decay: f64) -> Vec<f64> {
     let layers = names
-        .clone()
-        .filter_map(layer_index)
+        .iter()
+        .filter_map(|n| layer_index(n))
         .max()
         .map_or(0, |i| i + 1);
-    names.map(|n| decay.powi(depth(n, layers) as i32)).collect()
+    names
+        .iter()
+        .map(|n| decay.powi(depth(n, layers) as i32))
+        .collect()
 }
 
 #[cfg(test)]
@@ -48,7 +51,7 @@ mod tests {
             "bert.pooler.dense.weight",
             "classifier.weight",
         ];
-        let s = lr_scales(names.iter().copied(), 0.5);
+        let s = lr_scales(&names, 0.5);
         let want = [0.5f64.powi(7), 0.5f64.powi(6), 0.5, 1.0, 1.0];
         for (got, want) in s.iter().zip(want) {
             assert!((got - want).abs() < 1e-12, "{s:?}");
@@ -59,7 +62,7 @@ mod tests {
             "distilbert.transformer.layer.2.sa_layer_norm.bias",
             "classifier.bias",
         ];
-        let s = lr_scales(names.iter().copied(), 0.8);
+        let s = lr_scales(&names, 0.8);
         let want = [0.8f64.powi(4), 0.8f64.powi(3), 0.8, 1.0];
         for (got, want) in s.iter().zip(want) {
             assert!((got - want).abs() < 1e-12, "{s:?}");
@@ -73,8 +76,6 @@ mod tests {
             "bert.encoder.layer.3.y",
             "classifier.z",
         ];
-        assert!(lr_scales(names.iter().copied(), 1.0)
-            .iter()
-            .all(|&s| s == 1.0));
+        assert!(lr_scales(&names, 1.0).iter().all(|&s| s == 1.0));
     }
 }

@@ -53,8 +53,8 @@ impl AdamW {
     /// Layer-wise learning-rate decay (`layer_decay::lr_scales`); 1 = every parameter at the
     /// scheduled rate.
     pub fn with_layer_decay(mut self, decay: f64) -> Self {
-        let names: Vec<String> = self.names().map(str::to_string).collect();
-        self.lr_scales = super::layer_decay::lr_scales(names.iter().map(String::as_str), decay);
+        let scales = super::layer_decay::lr_scales(&self.names().collect::<Vec<_>>(), decay);
+        self.lr_scales = scales;
         self
     }
 
