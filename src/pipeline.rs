@@ -43,6 +43,10 @@ pub struct Args {
     /// config's; else 1, off].
     #[arg(long)]
     student_layer_lr_decay: Option<f64>,
+    /// The student's dropout while training [default: `--dropout`'s, or the config's; else its
+    /// teacher config's].
+    #[arg(long)]
+    student_dropout: Option<f64>,
     /// Refuse to distil a teacher whose dev F1 is below this (see `distill --help`) [default: 0.1].
     #[arg(long)]
     min_teacher_f1: Option<f64>,
@@ -70,6 +74,9 @@ fn split_settings(a: &Args, mut cfg: TrainConfig) -> Result<(TrainConfig, TrainC
     }
     if let Some(d) = a.student_layer_lr_decay {
         scfg.layer_lr_decay = d;
+    }
+    if a.student_dropout.is_some() {
+        scfg.dropout = a.student_dropout;
     }
     scfg.validate()?;
     let f = &a.flags;

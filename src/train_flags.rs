@@ -36,6 +36,10 @@ pub struct TrainFlags {
     /// (0.999 averages over about the last 1,000 steps) [default: 0, off].
     #[arg(long)]
     pub ema_decay: Option<f64>,
+    /// Dropout in [0, 1) while training, for the hidden states, attention and head alike, over the
+    /// model config's (0.1 for BERT and MiniLM); the kept model's config.json records it.
+    #[arg(long)]
+    pub dropout: Option<f64>,
     /// Stop after N epochs without dev F1 gain.
     #[arg(long)]
     pub patience: Option<usize>,
@@ -172,6 +176,9 @@ impl TrainFlags {
              device => device, max_train_sentences => max_train_sentences, max_dev_sentences => max_dev_sentences,
              save_every => save_every, mixed_precision => mixed_precision, context => document_context,
              decoding => decoding, mention_replacement => mention_replacement);
+        if self.dropout.is_some() {
+            c.dropout = self.dropout;
+        }
         c.validate()?;
         Ok((c, distill))
     }

@@ -556,3 +556,30 @@ fn ema_decay_keeps_the_weight_average_and_resumes_to_the_same_model() {
     let (ok, _, e, _) = f.run("finetune", "bad", &["--ema-decay", "1"]);
     assert!(!ok && e.contains("ema_decay must be in [0, 1)"), "{e}");
 }
+
+#[test]
+fn dropout_trains_the_student_at_the_rate_given_and_its_config_says_so() {
+    let f = fx();
+    let plain = f.ok("distill", "plain", &["--epochs", "1"]);
+    let none = f.ok("distill", "none", &["--epochs", "1", "--dropout", "0"]);
+    // The student is built from the tiny teacher (dropout 0.1); its saved config is what it trained with.
+    let config = |p: &Path| read_json(&p.join("config.json"));
+    assert_eq!(config(&plain)["dropout"], 0.1);
+    let c = config(&none);
+    assert_eq!(c["dropout"], 0.0);
+    assert_eq!(c["attention_dropout"], 0.0);
+    assert_ne!(step_losses(&plain), step_losses(&none));
+    assert_eq!(
+        read_json(&none.join("metrics.json"))["config"]["dropout"],
+        0.0
+    );
+    let card = std::fs::read_to_string(none.join("README.md")).unwrap();
+    assert!(
+        card.contains("- dropout: 0 for the hidden states"),
+        "{card}"
+    );
+    let plain_card = std::fs::read_to_string(plain.join("README.md")).unwrap();
+    assert!(!plain_card.contains("- dropout:"), "{plain_card}");
+    let (ok, _, e, _) = f.run("finetune", "bad", &["--dropout", "1"]);
+    assert!(!ok && e.contains("dropout must be in [0, 1)"), "{e}");
+}

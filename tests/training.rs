@@ -599,9 +599,15 @@ fn run_main_job_on_tiny_model_ends_with_the_table() {
         "0",
         "--student-lr",
         "1e-4",
+        "--student-dropout",
+        "0.05",
     ];
     let (ok, o, e) = distilner(&[&head[..], &tiny].concat());
     assert!(ok, "{o}\n{e}");
     assert_eq!(rates(&plain.join("teacher")), (Some(3e-4), Some(0.8)));
     assert_eq!(rates(&plain.join("student")), (Some(1e-4), Some(1.0)));
+    // `--student-dropout` is the student's alone; the teacher keeps its config's.
+    let config = |run: &str| read_json(&plain.join(run).join("config.json"));
+    assert_eq!(config("student")["dropout"], 0.05);
+    assert_eq!(config("teacher")["hidden_dropout_prob"], 0.1);
 }

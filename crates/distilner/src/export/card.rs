@@ -188,6 +188,11 @@ pub fn render(r: &RunReport, curves: bool) -> String {
             c.ema_decay
         );
     }
+    if let Some(p) = c.dropout {
+        s += &format!(
+            "- dropout: {p} for the hidden states, attention and head (set for this run over the base model's config)\n"
+        );
+    }
     if c.layer_lr_decay != 1.0 {
         s += &format!(
             "- layer-wise learning-rate decay: {} (encoder layer i of L at {}^(L-i) times the rate, embeddings one step lower, head at the full rate)\n",

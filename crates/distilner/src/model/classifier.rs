@@ -92,6 +92,18 @@ impl TokenClassifier {
         }
     }
 
+    /// Train with dropout `p` everywhere (hidden, attention, head) instead of the config's; the
+    /// config changes with it, so the saved config.json says what the model trained with.
+    pub fn set_dropout(&mut self, p: f64) {
+        self.config.dropout = p;
+        self.config.attention_dropout = p;
+        self.config.classifier_dropout = p;
+        self.embeddings.set_dropout(p);
+        for l in &mut self.layers {
+            l.set_dropout(p);
+        }
+    }
+
     pub fn precision(&self) -> Precision {
         self.precision
     }
@@ -212,5 +224,40 @@ impl TokenClassifier {
         logits
             .view([-1, n])
             .cross_entropy_loss::<Tensor>(&labels.view([-1]), None, r, -100, 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `set_dropout(0)` reaches every dropout: training's forward then equals inference's, and the
+    /// config written out says 0 (the head's null, as hidden_dropout_prob's).
+    #[test]
+    fn set_dropout_reaches_every_layer_and_the_saved_config() {
+        tch::manual_seed(0);
+        let config = ModelConfig::from_json(json!({"model_type": "bert", "vocab_size": 50,
+            "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+            "intermediate_size": 32, "max_position_embeddings": 16}))
+        .unwrap();
+        let labels = LabelSet::new(vec!["O".into(), "B-PER".into(), "I-PER".into()]);
+        let mut m = TokenClassifier::new(config, labels.clone(), Device::Cpu);
+        let ids = Tensor::from_slice2(&[[1i64, 5, 7, 9, 2], [1, 4, 2, 0, 0]]);
+        let mask = ids.ne(0).to_kind(Kind::Int64);
+        let gap = |m: &TokenClassifier| {
+            let train = m.forward(&ids, &mask, true, false).logits;
+            let eval = m.forward(&ids, &mask, false, false).logits;
+            (train - eval).abs().max().double_value(&[])
+        };
+        assert!(gap(&m) > 1e-3, "dropout 0.1 must change training's forward");
+        m.set_dropout(0.0);
+        assert!(gap(&m) < 1e-5, "{}", gap(&m));
+        let written = m.config.to_json(&labels);
+        assert_eq!(written["hidden_dropout_prob"], 0.0);
+        assert_eq!(written["attention_probs_dropout_prob"], 0.0);
+        assert_eq!(written["classifier_dropout"], serde_json::Value::Null);
+        m.config.classifier_dropout = 0.3;
+        assert_eq!(m.config.to_json(&labels)["classifier_dropout"], 0.3);
     }
 }

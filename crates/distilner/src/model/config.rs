@@ -218,6 +218,10 @@ impl ModelConfig {
                     layer_norm_eps: self.layer_norm_eps,
                     pad_token_id: Some(self.pad_token_id),
                     initializer_range: self.initializer_range,
+                    // null (hidden_dropout_prob's) stays null while the two agree.
+                    classifier_dropout: (b.classifier_dropout.is_some()
+                        || self.classifier_dropout != self.dropout)
+                        .then_some(self.classifier_dropout),
                     ..b.clone()
                 }),
                 ("BertForTokenClassification", "bert"),

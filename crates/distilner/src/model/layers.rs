@@ -7,7 +7,7 @@ use super::int8::{Int8Error, Int8Linear};
 use super::precision::{layer_norm as norm, Precision};
 use super::proj::Proj;
 use tch::nn::{self, Module};
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 /// `a.b.c` as nested tch paths (tch forbids dots inside one path component).
 pub fn sub<'a>(p: &nn::Path<'a>, dotted: &str) -> nn::Path<'a> {
@@ -112,6 +112,10 @@ impl Embeddings {
         }
         dropout(&norm(&self.norm, &e), self.dropout, train)
     }
+
+    pub fn set_dropout(&mut self, p: f64) {
+        self.dropout = p;
+    }
 }
 
 /// `mask` (int [batch, seq], 1 for real tokens) as the layers take it. Training: boolean [batch, 1,
@@ -168,6 +172,11 @@ impl TransformerLayer {
             attention_dropout: d.attention_dropout,
             dropout_after_attention: n.dropout_after_attention,
         }
+    }
+
+    pub fn set_dropout(&mut self, p: f64) {
+        self.dropout = p;
+        self.attention_dropout = p;
     }
 
     /// Prepare the linear layers for inference in `p` (see `Proj::for_inference`). Under int8, q, k
@@ -246,10 +255,13 @@ impl TransformerLayer {
             }
         };
         let kept = keep_qkv.then(|| [q.shallow_clone(), k.shallow_clone(), v.shallow_clone()]);
-        let ctx = if train && self.attention_dropout > 0.0 {
+        let bf16_cpu = q.kind() == Kind::BFloat16 && q.device() == Device::Cpu;
+        let ctx = if train && (self.attention_dropout > 0.0 || bf16_cpu) {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
-            // by examples/attn_profile.rs). Scores and softmax in fp32.
+            // by examples/attn_profile.rs). Without dropout too for bf16 on the CPU, where the fused
+            // kernel's products go through MKL's generic path (see `AttentionKernel`): a student
+            // without dropout trained 18% slower on it. Scores and softmax in fp32.
             let scores = scaled_scores(&q, &k);
             // Training's mask is always `attention_mask`'s boolean one.
             let scores = match mask {

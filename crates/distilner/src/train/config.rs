@@ -23,6 +23,10 @@ pub struct TrainConfig {
     /// `1 - ema_decay` of the way to the weights, and the average is what is scored on dev and
     /// kept (0 = off; 0.999 averages over about the last 1,000 steps).
     pub ema_decay: f64,
+    /// Dropout while training (hidden, attention and head alike), over the model config's own
+    /// (BERT's and MiniLM's 0.1); the kept model's config.json says what it trained with. None: the
+    /// config's.
+    pub dropout: Option<f64>,
     /// Sub-tokens per model input, [CLS]/[SEP] included; longer sentences are windowed.
     pub max_len: usize,
     pub stride: usize,
@@ -74,6 +78,7 @@ impl Default for TrainConfig {
             max_grad_norm: 1.0,
             layer_lr_decay: 1.0,
             ema_decay: 0.0,
+            dropout: None,
             max_len: 256,
             stride: 64,
             label_all_subtokens: false,
@@ -129,6 +134,9 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.ema_decay) {
             return bad("ema_decay must be in [0, 1) (0 = off)");
+        }
+        if self.dropout.is_some_and(|d| !(0.0..1.0).contains(&d)) {
+            return bad("dropout must be in [0, 1)");
         }
         if self.max_len < 8 || self.stride * 2 >= self.max_len {
             return bad("max_len must be at least 8 and stride less than max_len / 2");

@@ -98,6 +98,9 @@ pub(super) fn write_metrics_log(run: &Path, st: &LoopState) -> Result<()> {
 }
 
 pub fn train(mut job: TrainJob) -> Result<TrainOutcome> {
+    if let Some(p) = job.cfg.dropout {
+        job.model.set_dropout(p);
+    }
     let mut opt = AdamW::new(
         &job.model.vs,
         job.cfg.adam_beta1,
