@@ -260,8 +260,9 @@ impl TransformerLayer {
             // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
             // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
             // by examples/attn_profile.rs). Without dropout too for bf16 on the CPU, where the fused
-            // kernel's products go through MKL's generic path (see `AttentionKernel`): a student
-            // without dropout trained 18% slower on it. Scores and softmax in fp32.
+            // kernel's products go through MKL's generic path (see `AttentionKernel`): the main job's
+            // student without dropout trained in 351 s this way, 430 s through it (session 37, Zen 5).
+            // Scores and softmax in fp32.
             let scores = scaled_scores(&q, &k);
             // Training's mask is always `attention_mask`'s boolean one.
             let scores = match mask {
