@@ -137,6 +137,16 @@ pub fn attention_mask(mask: &Tensor, train: bool, kind: Kind) -> Option<Tensor> 
     )
 }
 
+/// Whether training writes attention out rather than calling libtorch's SDPA: wherever there is
+/// attention dropout, so the probabilities take the fast dropout mask (SDPA falls back to the same
+/// math with its slow bernoulli: 8.2 vs 6.6 ms per layer, fwd+bwd, examples/attn_profile.rs); and
+/// without it for bf16 on the CPU, where the fused kernel's products go through MKL's generic path
+/// (see `AttentionKernel`): the main job's student without dropout trained in 351 s this way, 430 s
+/// through SDPA (session 37, Zen 5).
+fn written_out_in_training(q: &Tensor, attention_dropout: f64) -> bool {
+    attention_dropout > 0.0 || (q.kind() == Kind::BFloat16 && q.device() == Device::Cpu)
+}
+
 pub struct TransformerLayer {
     query: Proj,
     key: Proj,
@@ -255,13 +265,7 @@ impl TransformerLayer {
             }
         };
         let kept = keep_qkv.then(|| [q.shallow_clone(), k.shallow_clone(), v.shallow_clone()]);
-        let bf16_cpu = q.kind() == Kind::BFloat16 && q.device() == Device::Cpu;
-        let ctx = if train && (self.attention_dropout > 0.0 || bf16_cpu) {
-            // Explicit attention so the probabilities take the fast dropout mask: libtorch's SDPA falls
-            // back to this same math with its slow bernoulli (8.2 vs 6.6 ms per layer, fwd+bwd, measured
-            // by examples/attn_profile.rs). Without dropout too for bf16 on the CPU, where the fused
-            // kernel's products go through MKL's generic path (see `AttentionKernel`): the main job's
-            // student without dropout trained in 351 s this way, 430 s through it (session 37, Zen 5).
+        let ctx = if train && written_out_in_training(&q, self.attention_dropout) {
             // Scores and softmax in fp32.
             let scores = scaled_scores(&q, &k);
             // Training's mask is always `attention_mask`'s boolean one.
@@ -303,6 +307,14 @@ mod tests {
     use crate::model::attention::tests::sdpa;
     use crate::model::attention::WRITTEN_OUT_ROWS;
     use tch::Device;
+
+    #[test]
+    fn training_writes_attention_out_with_dropout_or_in_bf16_on_the_cpu() {
+        let q = |k| Tensor::zeros([2, 2, 3, 4], (k, Device::Cpu));
+        assert!(written_out_in_training(&q(Kind::Float), 0.1));
+        assert!(written_out_in_training(&q(Kind::BFloat16), 0.0));
+        assert!(!written_out_in_training(&q(Kind::Float), 0.0));
+    }
 
     /// Inference drops the mask of an unpadded batch and hands SDPA a padded batch's mask in the
     /// form it would build itself: attention comes out as with the boolean mask training uses.
